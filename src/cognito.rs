@@ -1,0 +1,481 @@
+//! The Cognito side: the SDK client (region, endpoint, timeouts, retries), the refresh calls, and
+//! the classification of what Cognito answers into error kinds and hints.
+
+use crate::refresh::{NewDevice, RefreshApi, RefreshRequest, Tokens};
+use crate::{Error, ErrorKind};
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
+use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+use url::Url;
+
+/// Where and how to reach Cognito.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub region: String,
+    /// An endpoint override (an emulator or a private endpoint), already checked.
+    pub endpoint: Option<Url>,
+    /// Bounds the whole call, retries included.
+    pub timeout: Duration,
+    /// Attempts in all, the first included. Throttling, 5xx and network errors are retried
+    /// with backoff; a rejected token never is.
+    pub max_attempts: u32,
+}
+
+impl Connection {
+    /// Builds the SDK client. No credential provider is configured: the refresh APIs are
+    /// unauthenticated, so nothing looks for AWS credentials or asks the instance metadata service.
+    pub fn client(&self) -> Client {
+        // Setting one timeout drops the SDK's defaults for the others: set them all.
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(self.timeout.min(Duration::from_millis(3100)))
+            .read_timeout(self.timeout)
+            .operation_attempt_timeout(self.timeout)
+            .operation_timeout(self.timeout)
+            .build();
+        let retries = RetryConfig::standard()
+            .with_max_attempts(self.max_attempts.max(1))
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(5));
+        let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone()))
+            .timeout_config(timeouts)
+            .retry_config(retries);
+        if let Some(endpoint) = &self.endpoint {
+            config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
+        }
+        Client::from_conf(config.build())
+    }
+
+    /// Where requests go, for messages.
+    pub fn endpoint_display(&self) -> String {
+        match &self.endpoint {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("https://cognito-idp.{}.amazonaws.com", self.region),
+        }
+    }
+}
+
+/// Calls the refresh API the request names and returns the new tokens.
+pub async fn refresh(
+    client: &Client,
+    connection: &Connection,
+    request: &RefreshRequest,
+) -> Result<Tokens, Error> {
+    let ctx = Context {
+        connection,
+        request,
+    };
+    let result = match request.api {
+        RefreshApi::InitiateAuth => {
+            let mut call = client
+                .initiate_auth()
+                .auth_flow(AuthFlowType::RefreshTokenAuth)
+                .client_id(&request.client_id)
+                .auth_parameters("REFRESH_TOKEN", request.refresh_token.expose_secret());
+            if let Some(hash) = request.secret_hash() {
+                call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
+            }
+            if let Some(key) = &request.device_key {
+                call = call.auth_parameters("DEVICE_KEY", key);
+            }
+            for (k, v) in &request.client_metadata {
+                call = call.client_metadata(k, v);
+            }
+            call.send()
+                .await
+                .map_err(|e| ctx.error(e))?
+                .authentication_result
+        }
+        RefreshApi::GetTokens => {
+            let mut call = client
+                .get_tokens_from_refresh_token()
+                .client_id(&request.client_id)
+                .refresh_token(request.refresh_token.expose_secret());
+            if let Some(secret) = &request.client_secret {
+                call = call.client_secret(secret.expose_secret());
+            }
+            if let Some(key) = &request.device_key {
+                call = call.device_key(key);
+            }
+            for (k, v) in &request.client_metadata {
+                call = call.client_metadata(k, v);
+            }
+            call.send()
+                .await
+                .map_err(|e| ctx.error(e))?
+                .authentication_result
+        }
+    };
+    let result = result.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Other,
+            format!(
+                "{} answered without an AuthenticationResult (a challenge instead of tokens)",
+                request.api.operation()
+            ),
+        )
+    })?;
+    tokens(result, request.api)
+}
+
+fn tokens(result: AuthenticationResultType, api: RefreshApi) -> Result<Tokens, Error> {
+    let secret = |s: Option<String>| s.filter(|s| !s.is_empty()).map(SecretString::from);
+    let access_token = secret(result.access_token).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Other,
+            format!("{} answered without an access token", api.operation()),
+        )
+    })?;
+    Ok(Tokens {
+        access_token,
+        id_token: secret(result.id_token),
+        token_type: result.token_type.filter(|t| !t.is_empty()),
+        expires_in: (result.expires_in > 0).then_some(i64::from(result.expires_in)),
+        refresh_token: secret(result.refresh_token),
+        new_device: result.new_device_metadata.map(|d| NewDevice {
+            device_key: d.device_key,
+            device_group_key: d.device_group_key,
+        }),
+        received_at: crate::refresh::now_unix(),
+    })
+}
+
+/// What an error is judged against: what was sent, and where.
+struct Context<'a> {
+    connection: &'a Connection,
+    request: &'a RefreshRequest,
+}
+
+impl Context<'_> {
+    /// Removes anything secret that was sent from text that came back (some servers echo input).
+    fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        let mut secrets = vec![self.request.refresh_token.expose_secret().to_string()];
+        if let Some(s) = &self.request.client_secret {
+            secrets.push(s.expose_secret().to_string());
+        }
+        if let Some(h) = self.request.secret_hash() {
+            secrets.push(h.expose_secret().to_string());
+        }
+        for s in secrets.iter().filter(|s| s.len() >= 4) {
+            out = out.replace(s.as_str(), "(redacted)");
+        }
+        out
+    }
+
+    fn error<E, R>(&self, err: SdkError<E, R>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let endpoint = self.connection.endpoint_display();
+        let timeout = self.connection.timeout.as_secs_f64();
+        match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                match e.code() {
+                    Some(code) => classify(code, &self.scrub(e.message().unwrap_or("")), self),
+                    None => Error::new(
+                        ErrorKind::Other,
+                        format!("unexpected answer from {endpoint}: {}", self.scrub(&chain(&err))),
+                    ),
+                }
+            }
+            SdkError::TimeoutError(_) => Error::new(
+                ErrorKind::Transient,
+                format!("no answer from {endpoint} within the timeout ({timeout}s)"),
+            )
+            .with_hint("try again, or raise --timeout"),
+            SdkError::DispatchFailure(d) if d.is_timeout() => Error::new(
+                ErrorKind::Transient,
+                format!("no answer from {endpoint} within the timeout ({timeout}s)"),
+            )
+            .with_hint("try again, or raise --timeout"),
+            SdkError::DispatchFailure(_) => {
+                let detail = self.scrub(&chain(&err));
+                if detail.contains("certificate") || detail.contains("Certificate") {
+                    Error::new(
+                        ErrorKind::Other,
+                        format!("TLS with {endpoint} failed: {detail}"),
+                    )
+                    .with_hint(
+                        "the server's certificate is not trusted; for a private CA set \
+                         SSL_CERT_FILE to a bundle that includes it",
+                    )
+                } else {
+                    Error::new(
+                        ErrorKind::Transient,
+                        format!("could not reach {endpoint}: {detail}"),
+                    )
+                    .with_hint("check the network and the endpoint, then try again")
+                }
+            }
+            SdkError::ResponseError(_) => Error::new(
+                ErrorKind::Other,
+                format!("unreadable answer from {endpoint}: {}", self.scrub(&chain(&err))),
+            ),
+            _ => Error::new(
+                ErrorKind::Other,
+                format!("request to {endpoint} failed: {}", self.scrub(&chain(&err))),
+            ),
+        }
+    }
+}
+
+/// The error and its sources, joined, without repeats. `SdkError`'s own Display is bare.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = err.source();
+    while let Some(e) = next {
+        let s = e.to_string();
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        next = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+const INVALID_REFRESH_TOKEN: &str = "Invalid Refresh Token";
+
+/// Turns a Cognito exception into an error of the right kind, with hints where the cause is known.
+fn classify(code: &str, message: &str, ctx: &Context<'_>) -> Error {
+    let req = ctx.request;
+    let client_id = &req.client_id;
+    let region = &ctx.connection.region;
+    let err = |kind| Error::service(kind, code, message);
+    let lower = message.to_ascii_lowercase();
+    match code {
+        "NotAuthorizedException" if message.starts_with(INVALID_REFRESH_TOKEN) => {
+            let mut e = err(ErrorKind::TokenRejected)
+                .with_hint(format!(
+                    "the refresh token works only with the app client that issued it: check that \
+                     it came from client {client_id} (the access token's client_id claim)"
+                ));
+            e = match &req.device_key {
+                None => e.with_hint(
+                    "if the user pool tracks devices, pass the device key: --device-key, or \
+                     --access-token to read its device_key claim",
+                ),
+                Some(key) => e.with_hint(format!(
+                    "the device {key} must belong to this session and be confirmed (ConfirmDevice)"
+                )),
+            };
+            e = e.with_hint(
+                "if the user pool tracks devices, the session must come from USER_SRP_AUTH with a \
+                 confirmed device: tokens from USER_PASSWORD_AUTH cannot be refreshed there",
+            );
+            match req.api {
+                RefreshApi::InitiateAuth => e.with_hint(
+                    "if the app client has refresh token rotation on, REFRESH_TOKEN_AUTH is \
+                     refused: use --api get-tokens",
+                ),
+                RefreshApi::GetTokens => e.with_hint(
+                    "refresh tokens from ADMIN_NO_SRP_AUTH are reported to fail in \
+                     GetTokensFromRefreshToken: try --api initiate-auth",
+                ),
+            }
+        }
+        "NotAuthorizedException" if lower.contains("expired") => err(ErrorKind::TokenRejected)
+            .with_hint(
+                "the refresh token is past its validity (30 days by default): sign in again",
+            ),
+        "NotAuthorizedException" if lower.contains("revoked") => err(ErrorKind::TokenRejected)
+            .with_hint(
+                "the refresh token was revoked (RevokeToken, GlobalSignOut or \
+                 AdminUserGlobalSignOut): sign in again",
+            ),
+        "NotAuthorizedException" if lower.contains("secret was not received") => {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client has a secret: pass it with --client-secret-file or \
+                 COGNITO_CLIENT_SECRET",
+            )
+        }
+        "NotAuthorizedException"
+            if lower.contains("secret hash") || lower.contains("secrethash") =>
+        {
+            let mut e = err(ErrorKind::Misconfigured);
+            if let Some(username) = &req.username {
+                e = e.with_hint(format!(
+                    "SECRET_HASH was computed for username {username:?}: it must be the user's real \
+                     Cognito username (the access token's username claim), not an email or phone \
+                     alias"
+                ));
+            }
+            e.with_hint("check that the client secret belongs to app client ".to_string() + client_id)
+                .with_hint("--api get-tokens sends the secret itself and needs no username")
+        }
+        "NotAuthorizedException" => {
+            let mut e = err(ErrorKind::TokenRejected).with_hint(
+                "Cognito refused the refresh token: it may be invalid, expired or revoked, or \
+                 belong to another app client",
+            );
+            if req.client_secret.is_none() {
+                e = e.with_hint(
+                    "if the app client has a secret, pass it with --client-secret-file or \
+                     COGNITO_CLIENT_SECRET",
+                );
+            } else {
+                e = e.with_hint(
+                    "check the client secret and the username used for SECRET_HASH (-v shows it)",
+                );
+            }
+            e
+        }
+        "RefreshTokenReuseException" => err(ErrorKind::TokenRejected).with_hint(
+            "this refresh token was replaced by rotation and its grace period is over: sign in \
+             again, and always keep the newest refresh token",
+        ),
+        "UserNotFoundException" => err(ErrorKind::TokenRejected)
+            .with_hint("the user no longer exists: sign in again"),
+        "PasswordResetRequiredException" | "UserNotConfirmedException" => {
+            err(ErrorKind::TokenRejected).with_hint("the user must sign in again")
+        }
+        "ResourceNotFoundException" => err(ErrorKind::Misconfigured).with_hint(format!(
+            "no app client {client_id} in region {region}: check --client-id and --region"
+        )),
+        "InvalidParameterException" | "OperationNotEnabledException" => {
+            err(ErrorKind::Misconfigured)
+        }
+        "TooManyRequestsException" | "LimitExceededException" => err(ErrorKind::Transient)
+            .with_hint("Cognito is throttling requests: wait and try again"),
+        "InternalErrorException" | "InternalServerError" | "ServiceUnavailable" => {
+            err(ErrorKind::Transient).with_hint("a Cognito server error: try again")
+        }
+        "ForbiddenException" => err(ErrorKind::Other)
+            .with_hint("a web ACL (WAF) on the user pool refused the request"),
+        "UnexpectedLambdaException"
+        | "UserLambdaValidationException"
+        | "InvalidLambdaResponseException" => err(ErrorKind::Other)
+            .with_hint("a Lambda trigger of the user pool failed: check its logs"),
+        _ => err(ErrorKind::Other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(secret: bool, device_key: Option<&str>, api: RefreshApi) -> RefreshRequest {
+        RefreshRequest {
+            client_id: "client1".into(),
+            refresh_token: SecretString::from("refresh-token-value"),
+            client_secret: secret.then(|| SecretString::from("client-secret-value")),
+            username: secret.then(|| "alice@example.com".to_string()),
+            device_key: device_key.map(str::to_string),
+            api,
+            client_metadata: Vec::new(),
+        }
+    }
+
+    fn connection() -> Connection {
+        Connection {
+            region: "eu-west-1".into(),
+            endpoint: None,
+            timeout: Duration::from_secs(10),
+            max_attempts: 3,
+        }
+    }
+
+    fn judge(code: &str, message: &str, req: &RefreshRequest) -> Error {
+        let conn = connection();
+        classify(code, message, &Context { connection: &conn, request: req })
+    }
+
+    #[test]
+    fn kinds_follow_the_documented_table() {
+        let public = request(false, None, RefreshApi::InitiateAuth);
+        let cases = [
+            ("NotAuthorizedException", "Invalid Refresh Token.", ErrorKind::TokenRejected),
+            ("NotAuthorizedException", "Refresh Token has expired", ErrorKind::TokenRejected),
+            ("NotAuthorizedException", "Refresh Token has been revoked", ErrorKind::TokenRejected),
+            ("NotAuthorizedException", "", ErrorKind::TokenRejected),
+            ("NotAuthorizedException", "Unable to verify secret hash for client client1", ErrorKind::Misconfigured),
+            ("NotAuthorizedException", "SecretHash does not match for the client: client1", ErrorKind::Misconfigured),
+            ("NotAuthorizedException", "Client client1 is configured for secret but secret was not received", ErrorKind::Misconfigured),
+            ("RefreshTokenReuseException", "Refresh token has been reused", ErrorKind::TokenRejected),
+            ("UserNotFoundException", "User does not exist.", ErrorKind::TokenRejected),
+            ("ResourceNotFoundException", "User pool client client1 does not exist.", ErrorKind::Misconfigured),
+            ("InvalidParameterException", "bad", ErrorKind::Misconfigured),
+            ("TooManyRequestsException", "Rate exceeded", ErrorKind::Transient),
+            ("InternalErrorException", "boom", ErrorKind::Transient),
+            ("ForbiddenException", "waf", ErrorKind::Other),
+            ("SomethingNewException", "new", ErrorKind::Other),
+        ];
+        for (code, message, kind) in cases {
+            let e = judge(code, message, &public);
+            assert_eq!(e.kind(), kind, "{code}: {message}");
+            assert_eq!(e.code(), Some(code));
+        }
+    }
+
+    #[test]
+    fn invalid_refresh_token_names_its_causes() {
+        let e = judge(
+            "NotAuthorizedException",
+            "Invalid Refresh Token.",
+            &request(false, None, RefreshApi::InitiateAuth),
+        );
+        let hints = e.hints().join("\n");
+        assert!(hints.contains("client1"), "{hints}");
+        assert!(hints.contains("--device-key"), "{hints}");
+        assert!(hints.contains("USER_SRP_AUTH"), "{hints}");
+        assert!(hints.contains("--api get-tokens"), "{hints}");
+
+        let e = judge(
+            "NotAuthorizedException",
+            "Invalid Refresh Token",
+            &request(false, Some("eu-west-1_dev"), RefreshApi::GetTokens),
+        );
+        let hints = e.hints().join("\n");
+        assert!(hints.contains("eu-west-1_dev"), "{hints}");
+        assert!(hints.contains("ADMIN_NO_SRP_AUTH"), "{hints}");
+    }
+
+    #[test]
+    fn secret_hash_mismatch_names_the_username() {
+        let e = judge(
+            "NotAuthorizedException",
+            "SecretHash does not match for the client: client1",
+            &request(true, None, RefreshApi::InitiateAuth),
+        );
+        assert!(e.hints().iter().any(|h| h.contains("\"alice@example.com\"")));
+    }
+
+    #[test]
+    fn scrub_removes_what_was_sent() {
+        let req = request(true, None, RefreshApi::InitiateAuth);
+        let conn = connection();
+        let ctx = Context { connection: &conn, request: &req };
+        let hash = req.secret_hash().unwrap();
+        let echoed = format!(
+            "bad refresh-token-value client-secret-value {}",
+            hash.expose_secret()
+        );
+        assert_eq!(ctx.scrub(&echoed), "bad (redacted) (redacted) (redacted)");
+    }
+
+    #[test]
+    fn client_sets_every_timeout_together() {
+        let conn = connection();
+        let client = conn.client();
+        let config = client.config();
+        let t = config.timeout_config().expect("timeouts are set");
+        assert_eq!(t.connect_timeout(), Some(Duration::from_millis(3100)));
+        assert_eq!(t.read_timeout(), Some(Duration::from_secs(10)));
+        assert_eq!(t.operation_timeout(), Some(Duration::from_secs(10)));
+        assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(10)));
+        let r = config.retry_config().expect("retries are set");
+        assert_eq!(r.max_attempts(), 3);
+    }
+}

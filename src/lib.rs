@@ -1,0 +1,35 @@
+//! The core of `cognito-refresh`: everything needed to refresh Amazon Cognito user-pool tokens,
+//! without the command line.
+//!
+//! A Lambda function or another program uses it the way the binary does:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), cognito_refresh::Error> {
+//! use cognito_refresh::{RefreshOptions, SecretString, plan, refresh};
+//!
+//! let options = RefreshOptions::new("4f1example", SecretString::from("opaque-refresh-token"))
+//!     .region("eu-west-1");
+//! let plan = plan(options).await?;
+//! let tokens = refresh(&plan).await?;
+//! println!("valid until {}", tokens.expires_at()?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The core never prints and never exits. What it decided and why (which region, which username
+//! for SECRET_HASH) comes back as [`Note`]s for the caller to log or ignore. Secrets are held in
+//! [`SecretString`]s, whose `Debug` prints no value.
+
+pub mod cognito;
+pub mod endpoint;
+pub mod error;
+pub mod jwt;
+pub mod refresh;
+pub mod region;
+pub mod secret_hash;
+
+pub use error::{Error, ErrorKind};
+pub use refresh::{
+    NewDevice, Note, Plan, RefreshApi, RefreshOptions, Source, Tokens, plan, refresh,
+};
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,597 @@
+//! A refresh from start to end: options in, a checked plan, the call, tokens out.
+
+use crate::cognito::Connection;
+use crate::endpoint::parse_endpoint;
+use crate::jwt::{self, Claims};
+use crate::region::{self, aws_profile_region};
+use crate::secret_hash::secret_hash;
+use crate::{Error, ErrorKind};
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::time::Duration;
+
+/// Which Cognito API refreshes the tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshApi {
+    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`, `SECRET_HASH` and `DEVICE_KEY`. Never rotates.
+    #[default]
+    InitiateAuth,
+    /// `GetTokensFromRefreshToken`, with the raw client secret. The only way for app clients
+    /// with refresh token rotation; returns a new refresh token when rotation is on.
+    GetTokens,
+}
+
+impl RefreshApi {
+    /// The operation's name in Cognito's API.
+    pub fn operation(self) -> &'static str {
+        match self {
+            RefreshApi::InitiateAuth => "InitiateAuth",
+            RefreshApi::GetTokens => "GetTokensFromRefreshToken",
+        }
+    }
+}
+
+/// Where a value the tool did not get directly came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Given,
+    UserPoolId,
+    AccessToken,
+    IdToken,
+    AwsProfile,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Given => "given",
+            Source::UserPoolId => "from the user pool id",
+            Source::AccessToken => "from the access token",
+            Source::IdToken => "from the ID token",
+            Source::AwsProfile => "from the AWS config file's profile",
+        })
+    }
+}
+
+/// Something the core decided or noticed, for the caller to log (never contains a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// What was used and where it came from; shown with `-v`.
+    Info(String),
+    /// Probably a mistake, though the call may still work; shown unless `-q`.
+    Warning(String),
+}
+
+/// Everything a caller may know about the session to refresh. Only the client id and the
+/// refresh token are required; the rest is inferred where it can be.
+#[derive(Debug, Clone)]
+pub struct RefreshOptions {
+    pub client_id: String,
+    pub refresh_token: SecretString,
+    pub client_secret: Option<SecretString>,
+    /// The user's real Cognito username, for SECRET_HASH.
+    pub username: Option<String>,
+    pub device_key: Option<String>,
+    pub region: Option<String>,
+    pub user_pool_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// A current or expired access token of the session: username, device key, region.
+    pub access_token: Option<SecretString>,
+    /// A current or expired ID token of the session: username, region.
+    pub id_token: Option<SecretString>,
+    pub api: RefreshApi,
+    pub client_metadata: Vec<(String, String)>,
+    /// Bounds the whole call, retries included.
+    pub timeout: Duration,
+    /// Attempts in all, for throttling, 5xx and network errors.
+    pub max_attempts: u32,
+    /// Look for a region in the AWS config file when none is given or inferred.
+    pub use_aws_profile_region: bool,
+}
+
+impl RefreshOptions {
+    pub fn new(client_id: impl Into<String>, refresh_token: SecretString) -> Self {
+        RefreshOptions {
+            client_id: client_id.into(),
+            refresh_token,
+            client_secret: None,
+            username: None,
+            device_key: None,
+            region: None,
+            user_pool_id: None,
+            endpoint_url: None,
+            access_token: None,
+            id_token: None,
+            api: RefreshApi::default(),
+            client_metadata: Vec::new(),
+            timeout: Duration::from_secs(10),
+            max_attempts: 3,
+            use_aws_profile_region: true,
+        }
+    }
+
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    pub fn client_secret(mut self, secret: SecretString) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    pub fn device_key(mut self, key: impl Into<String>) -> Self {
+        self.device_key = Some(key.into());
+        self
+    }
+
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    pub fn api(mut self, api: RefreshApi) -> Self {
+        self.api = api;
+        self
+    }
+}
+
+/// The request as it will be sent.
+#[derive(Debug, Clone)]
+pub struct RefreshRequest {
+    pub client_id: String,
+    pub refresh_token: SecretString,
+    pub client_secret: Option<SecretString>,
+    /// The username SECRET_HASH is computed with (InitiateAuth with a secret only).
+    pub username: Option<String>,
+    pub device_key: Option<String>,
+    pub api: RefreshApi,
+    pub client_metadata: Vec<(String, String)>,
+}
+
+impl RefreshRequest {
+    /// SECRET_HASH, for InitiateAuth with a client secret.
+    pub fn secret_hash(&self) -> Option<SecretString> {
+        match (self.api, &self.client_secret, &self.username) {
+            (RefreshApi::InitiateAuth, Some(secret), Some(username)) => {
+                Some(secret_hash(secret, username, &self.client_id))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A checked refresh, ready to run: where to send it, what to send, and what was decided.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub connection: Connection,
+    pub request: RefreshRequest,
+    pub notes: Vec<Note>,
+}
+
+/// A device Cognito returned for remembering (device tracking on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub device_key: Option<String>,
+    pub device_group_key: Option<String>,
+}
+
+/// The tokens a refresh returned.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: SecretString,
+    pub id_token: Option<SecretString>,
+    pub token_type: Option<String>,
+    pub expires_in: Option<i64>,
+    /// Only when the app client rotates refresh tokens. Losing it loses the session.
+    pub refresh_token: Option<SecretString>,
+    pub new_device: Option<NewDevice>,
+    /// When the answer arrived, seconds since the Unix epoch.
+    pub received_at: i64,
+}
+
+impl Tokens {
+    /// When the access token expires, seconds since the Unix epoch: its `exp` claim, else the
+    /// time of the answer plus `ExpiresIn`.
+    pub fn expires_at_unix(&self) -> Option<i64> {
+        jwt::decode(self.access_token.expose_secret())
+            .ok()
+            .and_then(|t| t.claims.expires())
+            .or_else(|| self.expires_in.map(|s| self.received_at + s))
+    }
+
+    /// The access token's expiry as RFC 3339 UTC.
+    pub fn expires_at(&self) -> Result<String, Error> {
+        let at = self.expires_at_unix().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Other,
+                "the answer gives no expiry: the access token has no exp claim and there is no ExpiresIn",
+            )
+        })?;
+        rfc3339(at)
+    }
+
+    /// Seconds the access token stays valid: `ExpiresIn`, else from its `exp` claim.
+    pub fn expires_in(&self) -> Option<i64> {
+        self.expires_in
+            .or_else(|| self.expires_at_unix().map(|at| (at - self.received_at).max(0)))
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Formats seconds since the Unix epoch as RFC 3339 UTC, e.g. `2026-11-22T10:00:00Z`.
+pub fn rfc3339(unix: i64) -> Result<String, Error> {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .ok_or_else(|| Error::new(ErrorKind::Other, format!("time {unix} is out of range")))
+}
+
+fn decode_given(token: &Option<SecretString>, what: &str) -> Result<Option<Claims>, Error> {
+    token
+        .as_ref()
+        .map(|t| {
+            jwt::decode(t.expose_secret())
+                .map(|jwt| jwt.claims)
+                .map_err(|e| Error::usage(format!("the {what} given cannot be read: {e}")))
+        })
+        .transpose()
+}
+
+/// Checks the options and works out what they leave open: region, username, device key.
+pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
+    let mut notes = Vec::new();
+    let o = options;
+
+    if o.client_id.trim().is_empty() {
+        return Err(Error::usage("the app client id is empty"));
+    }
+    if o.refresh_token.expose_secret().is_empty() {
+        return Err(Error::usage("the refresh token is empty"));
+    }
+    if o.client_secret.as_ref().is_some_and(|s| s.expose_secret().is_empty()) {
+        return Err(Error::usage("the client secret is empty"));
+    }
+    if o.timeout.is_zero() {
+        return Err(Error::usage("the timeout must be more than zero"));
+    }
+    if let Some(region) = &o.region
+        && !region::is_region(region)
+    {
+        return Err(Error::usage(format!(
+            "invalid region {region:?}: expected a name like eu-west-1"
+        )));
+    }
+    if let Some(pool) = &o.user_pool_id
+        && !region::is_user_pool_id(pool)
+    {
+        return Err(Error::usage(format!(
+            "invalid user pool id {pool:?}: expected <region>_<id>, like eu-west-1_AbC123"
+        )));
+    }
+    let endpoint = o.endpoint_url.as_deref().map(parse_endpoint).transpose()?;
+    let access = decode_given(&o.access_token, "access token")?;
+    let id = decode_given(&o.id_token, "ID token")?;
+    let tokens = [(Source::AccessToken, &access), (Source::IdToken, &id)];
+
+    // The client the tokens were issued to: a mismatch is the first cause of "Invalid Refresh Token".
+    for (source, claims) in tokens {
+        if let Some(token_client) = claims.as_ref().and_then(Claims::client_id)
+            && token_client != o.client_id
+        {
+            notes.push(Note::Warning(format!(
+                "the {} was issued to app client {token_client}, not {}: a refresh token works \
+                 only with the client that issued it",
+                source_noun(source),
+                o.client_id
+            )));
+        }
+    }
+
+    // Region: given, else the pool id, else a token's issuer, else the AWS config file.
+    let from_tokens = tokens.iter().find_map(|(source, claims)| {
+        let iss = claims.as_ref()?.issuer()?;
+        Some((region::region_of_issuer(iss)?.to_string(), *source))
+    });
+    let from_pool = o
+        .user_pool_id
+        .as_deref()
+        .and_then(region::region_of_pool)
+        .map(|r| (r.to_string(), Source::UserPoolId));
+    let (region, region_source) = match o.region.clone().map(|r| (r, Source::Given)) {
+        Some(given) => given,
+        None => match from_pool.clone().or_else(|| from_tokens.clone()) {
+            Some(inferred) => inferred,
+            None => match o.use_aws_profile_region {
+                true => match aws_profile_region().await {
+                    Some(r) if region::is_region(&r) => (r, Source::AwsProfile),
+                    _ => return Err(no_region()),
+                },
+                false => return Err(no_region()),
+            },
+        },
+    };
+    notes.push(Note::Info(format!("region {region} ({region_source})")));
+    for (other, source) in [from_pool, from_tokens].into_iter().flatten() {
+        if other != region {
+            notes.push(Note::Warning(format!(
+                "region {region} ({region_source}) differs from {other} ({source})"
+            )));
+        }
+    }
+
+    // Device key: given, else the access token's device_key claim.
+    let device_key = match (&o.device_key, access.as_ref().and_then(Claims::device_key)) {
+        (Some(key), _) => Some(key.clone()),
+        (None, Some(key)) => {
+            notes.push(Note::Info(format!(
+                "device key {key} (from the access token's device_key claim)"
+            )));
+            Some(key.to_string())
+        }
+        (None, None) => None,
+    };
+    if let Some(key) = &device_key
+        && key.trim().is_empty()
+    {
+        return Err(Error::usage("the device key is empty"));
+    }
+
+    // Username for SECRET_HASH: given, else the access token, else the ID token.
+    let token_username = tokens
+        .iter()
+        .find_map(|(source, c)| Some((c.as_ref()?.username()?.to_string(), *source)));
+    let username = match (&o.username, &token_username) {
+        (Some(given), token) => {
+            if let Some((real, source)) = token
+                && real != given
+            {
+                notes.push(Note::Warning(format!(
+                    "username {given:?} differs from {real:?} ({source}): SECRET_HASH needs the \
+                     user's real Cognito username, not an email or phone alias"
+                )));
+            }
+            Some((given.clone(), Source::Given))
+        }
+        (None, token) => token.clone(),
+    };
+    let needs_username = o.client_secret.is_some() && o.api == RefreshApi::InitiateAuth;
+    let username = match (needs_username, username) {
+        (true, Some((name, source))) => {
+            notes.push(Note::Info(format!(
+                "username {name:?} for SECRET_HASH ({source})"
+            )));
+            Some(name)
+        }
+        (true, None) => {
+            return Err(Error::usage(
+                "a client secret was given but no username is known for SECRET_HASH: pass \
+                 --username (the user's real Cognito username), or --access-token or --id-token \
+                 to read it from, or use --api get-tokens, which needs no username",
+            ));
+        }
+        (false, _) => None,
+    };
+
+    for (key, _) in &o.client_metadata {
+        if key.is_empty() {
+            return Err(Error::usage("a client metadata key is empty"));
+        }
+    }
+
+    notes.push(Note::Info(format!(
+        "calling {} at {}",
+        o.api.operation(),
+        endpoint
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"))
+    )));
+
+    Ok(Plan {
+        connection: Connection {
+            region,
+            endpoint,
+            timeout: o.timeout,
+            max_attempts: o.max_attempts,
+        },
+        request: RefreshRequest {
+            client_id: o.client_id,
+            refresh_token: o.refresh_token,
+            client_secret: o.client_secret,
+            username,
+            device_key,
+            api: o.api,
+            client_metadata: o.client_metadata,
+        },
+        notes,
+    })
+}
+
+fn source_noun(source: Source) -> &'static str {
+    match source {
+        Source::IdToken => "ID token",
+        _ => "access token",
+    }
+}
+
+fn no_region() -> Error {
+    Error::usage(
+        "no region: pass --region (or set AWS_REGION), or --user-pool-id, or a token whose iss \
+         claim names the user pool",
+    )
+}
+
+/// Runs a plan: one refresh call, with the plan's timeout and retries.
+pub async fn refresh(plan: &Plan) -> Result<Tokens, Error> {
+    let client = plan.connection.client();
+    crate::cognito::refresh(&client, &plan.connection, &plan.request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::tests::token;
+    use serde_json::json;
+
+    fn options() -> RefreshOptions {
+        let mut o = RefreshOptions::new("client1", SecretString::from("rt"));
+        o.use_aws_profile_region = false;
+        o
+    }
+
+    fn run(o: RefreshOptions) -> Result<Plan, Error> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(plan(o))
+    }
+
+    fn access(claims: serde_json::Value) -> Option<SecretString> {
+        Some(SecretString::from(token(claims)))
+    }
+
+    #[test]
+    fn region_given_wins_and_disagreement_is_warned() {
+        let mut o = options().region("us-east-1");
+        o.user_pool_id = Some("eu-west-1_Abc".into());
+        let p = run(o).unwrap();
+        assert_eq!(p.connection.region, "us-east-1");
+        assert!(p.notes.iter().any(|n| matches!(n, Note::Warning(w) if w.contains("eu-west-1"))));
+    }
+
+    #[test]
+    fn region_from_pool_then_token() {
+        let mut o = options();
+        o.user_pool_id = Some("eu-west-1_Abc".into());
+        assert_eq!(run(o).unwrap().connection.region, "eu-west-1");
+
+        let mut o = options();
+        o.id_token = access(json!({"iss": "https://cognito-idp.ap-south-1.amazonaws.com/ap-south-1_X1"}));
+        assert_eq!(run(o).unwrap().connection.region, "ap-south-1");
+    }
+
+    #[test]
+    fn no_region_is_a_usage_error() {
+        let e = run(options()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.to_string().contains("no region"));
+    }
+
+    #[test]
+    fn malformed_inputs_are_usage_errors() {
+        let mut cases = vec![options().region("EU_WEST"), options().region("eu-west-1").endpoint_url("http://10.1.1.1")];
+        let mut o = options().region("eu-west-1");
+        o.user_pool_id = Some("nope".into());
+        cases.push(o);
+        let mut o = options().region("eu-west-1");
+        o.access_token = Some(SecretString::from("not-a-jwt"));
+        cases.push(o);
+        let mut o = options().region("eu-west-1");
+        o.timeout = Duration::ZERO;
+        cases.push(o);
+        cases.push(RefreshOptions { refresh_token: SecretString::from(""), ..options().region("eu-west-1") });
+        for o in cases {
+            assert_eq!(run(o).unwrap_err().kind(), ErrorKind::Usage);
+        }
+    }
+
+    #[test]
+    fn username_for_secret_hash() {
+        // Given wins.
+        let o = options().region("eu-west-1").client_secret("s".into()).username("alice");
+        assert_eq!(run(o).unwrap().request.username.as_deref(), Some("alice"));
+
+        // From the access token, else the ID token.
+        let mut o = options().region("eu-west-1").client_secret("s".into());
+        o.access_token = access(json!({"username": "uuid-1", "client_id": "client1"}));
+        o.id_token = access(json!({"cognito:username": "uuid-2", "aud": "client1"}));
+        let p = run(o).unwrap();
+        assert_eq!(p.request.username.as_deref(), Some("uuid-1"));
+        assert!(p.notes.iter().any(|n| matches!(n, Note::Info(i) if i.contains("from the access token"))));
+
+        let mut o = options().region("eu-west-1").client_secret("s".into());
+        o.id_token = access(json!({"cognito:username": "uuid-2"}));
+        assert_eq!(run(o).unwrap().request.username.as_deref(), Some("uuid-2"));
+
+        // None known: the error says so and points at --api get-tokens.
+        let e = run(options().region("eu-west-1").client_secret("s".into())).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.to_string().contains("no username"), "{e}");
+        assert!(e.to_string().contains("--api get-tokens"), "{e}");
+
+        // GetTokensFromRefreshToken needs none.
+        let o = options().region("eu-west-1").client_secret("s".into()).api(RefreshApi::GetTokens);
+        let p = run(o).unwrap();
+        assert_eq!(p.request.username, None);
+        assert!(p.request.secret_hash().is_none());
+    }
+
+    #[test]
+    fn alias_username_is_warned() {
+        let mut o = options().region("eu-west-1").client_secret("s".into()).username("alice@example.com");
+        o.access_token = access(json!({"username": "8a6b-uuid"}));
+        let p = run(o).unwrap();
+        assert_eq!(p.request.username.as_deref(), Some("alice@example.com"));
+        assert!(p.notes.iter().any(|n| matches!(n, Note::Warning(w) if w.contains("8a6b-uuid"))));
+    }
+
+    #[test]
+    fn device_key_from_access_token() {
+        let mut o = options().region("eu-west-1");
+        o.access_token = access(json!({"device_key": "eu-west-1_dev1"}));
+        assert_eq!(run(o).unwrap().request.device_key.as_deref(), Some("eu-west-1_dev1"));
+        let mut o = options().region("eu-west-1").device_key("given");
+        o.access_token = access(json!({"device_key": "eu-west-1_dev1"}));
+        assert_eq!(run(o).unwrap().request.device_key.as_deref(), Some("given"));
+    }
+
+    #[test]
+    fn client_mismatch_is_warned() {
+        let mut o = options().region("eu-west-1");
+        o.access_token = access(json!({"client_id": "other"}));
+        let p = run(o).unwrap();
+        assert!(p.notes.iter().any(|n| matches!(n, Note::Warning(w) if w.contains("other"))));
+    }
+
+    #[test]
+    fn notes_and_debug_hold_no_secret() {
+        let mut o = options().region("eu-west-1").client_secret("client-secret-xyz".into());
+        o.refresh_token = SecretString::from("refresh-token-xyz");
+        o.username = Some("alice".into());
+        let p = run(o).unwrap();
+        let all = format!("{p:?} {:?}", p.notes);
+        assert!(!all.contains("client-secret-xyz"));
+        assert!(!all.contains("refresh-token-xyz"));
+        assert!(!all.contains(p.request.secret_hash().unwrap().expose_secret()));
+    }
+
+    #[test]
+    fn expiry_from_claim_else_expires_in() {
+        let t = Tokens {
+            access_token: SecretString::from(token(json!({"exp": 1_900_000_000}))),
+            id_token: None,
+            token_type: None,
+            expires_in: None,
+            refresh_token: None,
+            new_device: None,
+            received_at: 1_899_996_400,
+        };
+        assert_eq!(t.expires_at().unwrap(), "2030-03-17T17:46:40Z");
+        assert_eq!(t.expires_in(), Some(3600));
+        let t = Tokens { access_token: SecretString::from("opaque"), expires_in: Some(60), ..t };
+        assert_eq!(t.expires_at_unix(), Some(1_899_996_460));
+        let t = Tokens { expires_in: None, ..t };
+        assert!(t.expires_at().is_err());
+    }
+}
