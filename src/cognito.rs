@@ -4,6 +4,7 @@
 use crate::refresh::{NewDevice, RefreshApi, RefreshRequest, Tokens};
 use crate::{Error, ErrorKind};
 use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
@@ -169,24 +170,21 @@ impl Context<'_> {
         out
     }
 
-    fn error<E, R>(&self, err: SdkError<E, R>) -> Error
+    fn error<E>(&self, err: SdkError<E, HttpResponse>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let endpoint = self.connection.endpoint_display();
         let timeout = self.connection.timeout.as_secs_f64();
+        let status = err.raw_response().map(|r| r.status().as_u16());
         match &err {
-            SdkError::ServiceError(service) => {
-                let e = service.err();
-                match e.code() {
-                    Some(code) => classify(code, &self.scrub(e.message().unwrap_or("")), self),
-                    None => Error::new(
-                        ErrorKind::Other,
-                        format!("unexpected answer from {endpoint}: {}", self.scrub(&chain(&err))),
-                    ),
+            SdkError::ServiceError(service) => match service.err().code() {
+                Some(code) => {
+                    let message = self.scrub(service.err().message().unwrap_or(""));
+                    classify(code, &message, status, self)
                 }
-            }
+                None => self.unexpected(status, &err),
+            },
             SdkError::TimeoutError(_) => Error::new(
                 ErrorKind::Transient,
                 format!("no answer from {endpoint} within the timeout ({timeout}s)"),
@@ -199,7 +197,7 @@ impl Context<'_> {
             .with_hint("try again, or raise --timeout"),
             SdkError::DispatchFailure(_) => {
                 let detail = self.scrub(&chain(&err));
-                if detail.contains("certificate") || detail.contains("Certificate") {
+                if detail.to_ascii_lowercase().contains("certificate") {
                     Error::new(
                         ErrorKind::Other,
                         format!("TLS with {endpoint} failed: {detail}"),
@@ -216,13 +214,39 @@ impl Context<'_> {
                     .with_hint("check the network and the endpoint, then try again")
                 }
             }
-            SdkError::ResponseError(_) => Error::new(
-                ErrorKind::Other,
-                format!("unreadable answer from {endpoint}: {}", self.scrub(&chain(&err))),
-            ),
+            SdkError::ResponseError(_) => self.unexpected(status, &err),
             _ => Error::new(
                 ErrorKind::Other,
                 format!("request to {endpoint} failed: {}", self.scrub(&chain(&err))),
+            ),
+        }
+    }
+
+    /// An answer that is not one of Cognito's modeled errors: a proxy's page, a broken body.
+    fn unexpected(&self, status: Option<u16>, err: &dyn std::error::Error) -> Error {
+        let endpoint = self.connection.endpoint_display();
+        match status {
+            Some(status @ (429 | 500..)) => Error::new(
+                ErrorKind::Transient,
+                format!(
+                    "HTTP {status} from {endpoint}, after {} attempt(s)",
+                    self.connection.max_attempts
+                ),
+            )
+            .with_hint("a server error or throttling: try again later"),
+            Some(status) => Error::new(
+                ErrorKind::Other,
+                format!(
+                    "unexpected answer (HTTP {status}) from {endpoint}: {}",
+                    self.scrub(&chain(err))
+                ),
+            ),
+            None => Error::new(
+                ErrorKind::Other,
+                format!(
+                    "unexpected answer from {endpoint}: {}",
+                    self.scrub(&chain(err))
+                ),
             ),
         }
     }
@@ -249,7 +273,7 @@ fn chain(err: &dyn std::error::Error) -> String {
 const INVALID_REFRESH_TOKEN: &str = "Invalid Refresh Token";
 
 /// Turns a Cognito exception into an error of the right kind, with hints where the cause is known.
-fn classify(code: &str, message: &str, ctx: &Context<'_>) -> Error {
+fn classify(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -> Error {
     let req = ctx.request;
     let client_id = &req.client_id;
     let region = &ctx.connection.region;
@@ -257,11 +281,10 @@ fn classify(code: &str, message: &str, ctx: &Context<'_>) -> Error {
     let lower = message.to_ascii_lowercase();
     match code {
         "NotAuthorizedException" if message.starts_with(INVALID_REFRESH_TOKEN) => {
-            let mut e = err(ErrorKind::TokenRejected)
-                .with_hint(format!(
-                    "the refresh token works only with the app client that issued it: check that \
+            let mut e = err(ErrorKind::TokenRejected).with_hint(format!(
+                "the refresh token works only with the app client that issued it: check that \
                      it came from client {client_id} (the access token's client_id claim)"
-                ));
+            ));
             e = match &req.device_key {
                 None => e.with_hint(
                     "if the user pool tracks devices, pass the device key: --device-key, or \
@@ -312,8 +335,10 @@ fn classify(code: &str, message: &str, ctx: &Context<'_>) -> Error {
                      alias"
                 ));
             }
-            e.with_hint("check that the client secret belongs to app client ".to_string() + client_id)
-                .with_hint("--api get-tokens sends the secret itself and needs no username")
+            e.with_hint(
+                "check that the client secret belongs to app client ".to_string() + client_id,
+            )
+            .with_hint("--api get-tokens sends the secret itself and needs no username")
         }
         "NotAuthorizedException" => {
             let mut e = err(ErrorKind::TokenRejected).with_hint(
@@ -336,8 +361,9 @@ fn classify(code: &str, message: &str, ctx: &Context<'_>) -> Error {
             "this refresh token was replaced by rotation and its grace period is over: sign in \
              again, and always keep the newest refresh token",
         ),
-        "UserNotFoundException" => err(ErrorKind::TokenRejected)
-            .with_hint("the user no longer exists: sign in again"),
+        "UserNotFoundException" => {
+            err(ErrorKind::TokenRejected).with_hint("the user no longer exists: sign in again")
+        }
         "PasswordResetRequiredException" | "UserNotConfirmedException" => {
             err(ErrorKind::TokenRejected).with_hint("the user must sign in again")
         }
@@ -352,12 +378,17 @@ fn classify(code: &str, message: &str, ctx: &Context<'_>) -> Error {
         "InternalErrorException" | "InternalServerError" | "ServiceUnavailable" => {
             err(ErrorKind::Transient).with_hint("a Cognito server error: try again")
         }
-        "ForbiddenException" => err(ErrorKind::Other)
-            .with_hint("a web ACL (WAF) on the user pool refused the request"),
+        "ForbiddenException" => {
+            err(ErrorKind::Other).with_hint("a web ACL (WAF) on the user pool refused the request")
+        }
         "UnexpectedLambdaException"
         | "UserLambdaValidationException"
         | "InvalidLambdaResponseException" => err(ErrorKind::Other)
             .with_hint("a Lambda trigger of the user pool failed: check its logs"),
+        // An exception this tool does not know, from a failing server.
+        _ if status.is_some_and(|s| s >= 500) => {
+            err(ErrorKind::Transient).with_hint("a server error: try again")
+        }
         _ => err(ErrorKind::Other),
     }
 }
@@ -389,25 +420,73 @@ mod tests {
 
     fn judge(code: &str, message: &str, req: &RefreshRequest) -> Error {
         let conn = connection();
-        classify(code, message, &Context { connection: &conn, request: req })
+        classify(
+            code,
+            message,
+            Some(400),
+            &Context {
+                connection: &conn,
+                request: req,
+            },
+        )
     }
 
     #[test]
     fn kinds_follow_the_documented_table() {
         let public = request(false, None, RefreshApi::InitiateAuth);
         let cases = [
-            ("NotAuthorizedException", "Invalid Refresh Token.", ErrorKind::TokenRejected),
-            ("NotAuthorizedException", "Refresh Token has expired", ErrorKind::TokenRejected),
-            ("NotAuthorizedException", "Refresh Token has been revoked", ErrorKind::TokenRejected),
+            (
+                "NotAuthorizedException",
+                "Invalid Refresh Token.",
+                ErrorKind::TokenRejected,
+            ),
+            (
+                "NotAuthorizedException",
+                "Refresh Token has expired",
+                ErrorKind::TokenRejected,
+            ),
+            (
+                "NotAuthorizedException",
+                "Refresh Token has been revoked",
+                ErrorKind::TokenRejected,
+            ),
             ("NotAuthorizedException", "", ErrorKind::TokenRejected),
-            ("NotAuthorizedException", "Unable to verify secret hash for client client1", ErrorKind::Misconfigured),
-            ("NotAuthorizedException", "SecretHash does not match for the client: client1", ErrorKind::Misconfigured),
-            ("NotAuthorizedException", "Client client1 is configured for secret but secret was not received", ErrorKind::Misconfigured),
-            ("RefreshTokenReuseException", "Refresh token has been reused", ErrorKind::TokenRejected),
-            ("UserNotFoundException", "User does not exist.", ErrorKind::TokenRejected),
-            ("ResourceNotFoundException", "User pool client client1 does not exist.", ErrorKind::Misconfigured),
+            (
+                "NotAuthorizedException",
+                "Unable to verify secret hash for client client1",
+                ErrorKind::Misconfigured,
+            ),
+            (
+                "NotAuthorizedException",
+                "SecretHash does not match for the client: client1",
+                ErrorKind::Misconfigured,
+            ),
+            (
+                "NotAuthorizedException",
+                "Client client1 is configured for secret but secret was not received",
+                ErrorKind::Misconfigured,
+            ),
+            (
+                "RefreshTokenReuseException",
+                "Refresh token has been reused",
+                ErrorKind::TokenRejected,
+            ),
+            (
+                "UserNotFoundException",
+                "User does not exist.",
+                ErrorKind::TokenRejected,
+            ),
+            (
+                "ResourceNotFoundException",
+                "User pool client client1 does not exist.",
+                ErrorKind::Misconfigured,
+            ),
             ("InvalidParameterException", "bad", ErrorKind::Misconfigured),
-            ("TooManyRequestsException", "Rate exceeded", ErrorKind::Transient),
+            (
+                "TooManyRequestsException",
+                "Rate exceeded",
+                ErrorKind::Transient,
+            ),
             ("InternalErrorException", "boom", ErrorKind::Transient),
             ("ForbiddenException", "waf", ErrorKind::Other),
             ("SomethingNewException", "new", ErrorKind::Other),
@@ -449,14 +528,21 @@ mod tests {
             "SecretHash does not match for the client: client1",
             &request(true, None, RefreshApi::InitiateAuth),
         );
-        assert!(e.hints().iter().any(|h| h.contains("\"alice@example.com\"")));
+        assert!(
+            e.hints()
+                .iter()
+                .any(|h| h.contains("\"alice@example.com\""))
+        );
     }
 
     #[test]
     fn scrub_removes_what_was_sent() {
         let req = request(true, None, RefreshApi::InitiateAuth);
         let conn = connection();
-        let ctx = Context { connection: &conn, request: &req };
+        let ctx = Context {
+            connection: &conn,
+            request: &req,
+        };
         let hash = req.secret_hash().unwrap();
         let echoed = format!(
             "bad refresh-token-value client-secret-value {}",

@@ -8,8 +8,8 @@ use url::{Host, Url};
 /// Parses and checks an endpoint URL: `https://` anywhere, `http://` only on loopback
 /// (127.0.0.0/8, ::1, localhost).
 pub fn parse_endpoint(raw: &str) -> Result<Url, Error> {
-    let url = Url::parse(raw)
-        .map_err(|e| Error::usage(format!("invalid endpoint URL {raw:?}: {e}")))?;
+    let url =
+        Url::parse(raw).map_err(|e| Error::usage(format!("invalid endpoint URL {raw:?}: {e}")))?;
     let host = url
         .host()
         .ok_or_else(|| Error::usage(format!("invalid endpoint URL {raw:?}: no host")))?;
@@ -66,14 +66,21 @@ mod tests {
         ] {
             let e = parse_endpoint(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Usage, "{bad}");
-            assert!(e.to_string().contains("refusing plain http://"), "{bad}: {e}");
+            assert!(
+                e.to_string().contains("refusing plain http://"),
+                "{bad}: {e}"
+            );
         }
     }
 
     #[test]
     fn rejects_malformed() {
         for bad in ["", "cognito", "ftp://127.0.0.1", "https://", "http://:80"] {
-            assert_eq!(parse_endpoint(bad).unwrap_err().kind(), ErrorKind::Usage, "{bad}");
+            assert_eq!(
+                parse_endpoint(bad).unwrap_err().kind(),
+                ErrorKind::Usage,
+                "{bad}"
+            );
         }
     }
 }

@@ -67,7 +67,8 @@ impl Claims {
 
     /// The real Cognito username: `username` in access tokens, `cognito:username` in ID tokens.
     pub fn username(&self) -> Option<&str> {
-        self.str("username").or_else(|| self.str("cognito:username"))
+        self.str("username")
+            .or_else(|| self.str("cognito:username"))
     }
 
     /// The app client that issued the token: `client_id` (access) or `aud` (ID).
@@ -160,13 +161,16 @@ impl Shape {
     /// Whether the header reads like Cognito's refresh tokens: `{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}`.
     pub fn is_cognito_jwe(&self) -> bool {
         match self {
-            Shape::Jwe { header } => {
-                header.get("alg").and_then(Value::as_str) == Some("RSA-OAEP")
-                    && header.get("enc").and_then(Value::as_str) == Some("A256GCM")
-            }
+            Shape::Jwe { header } => is_cognito_jwe_header(header),
             _ => false,
         }
     }
+}
+
+/// Whether a JWE header reads like Cognito's refresh tokens (`alg` RSA-OAEP, `enc` A256GCM).
+pub fn is_cognito_jwe_header(header: &Map<String, Value>) -> bool {
+    header.get("alg").and_then(Value::as_str) == Some("RSA-OAEP")
+        && header.get("enc").and_then(Value::as_str) == Some("A256GCM")
 }
 
 #[cfg(test)]
@@ -247,7 +251,8 @@ pub(crate) mod tests {
 
     #[test]
     fn tells_shapes_apart() {
-        let jwe_header = URL_SAFE_NO_PAD.encode(r#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
+        let jwe_header =
+            URL_SAFE_NO_PAD.encode(r#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
         let jwe = format!("{jwe_header}.a.b.c.d");
         let shape = Shape::of(&jwe);
         assert!(matches!(shape, Shape::Jwe { .. }));

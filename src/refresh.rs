@@ -218,8 +218,10 @@ impl Tokens {
 
     /// Seconds the access token stays valid: `ExpiresIn`, else from its `exp` claim.
     pub fn expires_in(&self) -> Option<i64> {
-        self.expires_in
-            .or_else(|| self.expires_at_unix().map(|at| (at - self.received_at).max(0)))
+        self.expires_in.or_else(|| {
+            self.expires_at_unix()
+                .map(|at| (at - self.received_at).max(0))
+        })
     }
 }
 
@@ -232,7 +234,10 @@ pub fn now_unix() -> i64 {
 pub fn rfc3339(unix: i64) -> Result<String, Error> {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .ok_or_else(|| Error::new(ErrorKind::Other, format!("time {unix} is out of range")))
 }
 
@@ -255,10 +260,11 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     if o.client_id.trim().is_empty() {
         return Err(Error::usage("the app client id is empty"));
     }
-    if o.refresh_token.expose_secret().is_empty() {
-        return Err(Error::usage("the refresh token is empty"));
-    }
-    if o.client_secret.as_ref().is_some_and(|s| s.expose_secret().is_empty()) {
+    check_refresh_token(o.refresh_token.expose_secret())?;
+    if o.client_secret
+        .as_ref()
+        .is_some_and(|s| s.expose_secret().is_empty())
+    {
         return Err(Error::usage("the client secret is empty"));
     }
     if o.timeout.is_zero() {
@@ -417,6 +423,45 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     })
 }
 
+/// Refuses what cannot be a refresh token, before it is sent anywhere. Messages never quote it.
+fn check_refresh_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() {
+        return Err(Error::usage("the refresh token is empty"));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Error::usage(format!(
+            "the refresh token is {} bytes long: Cognito's are under 4 KiB, so this is not one",
+            token.len()
+        )));
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(Error::usage(
+            "the refresh token contains whitespace: was something pasted along with it, like a \
+             \"Bearer \" prefix?",
+        ));
+    }
+    if token.contains(['"', '\'']) {
+        return Err(Error::usage(
+            "the refresh token contains quotes: pass the token without them",
+        ));
+    }
+    if let Ok(jwt) = jwt::decode(token) {
+        let what = match jwt.claims.token_use() {
+            Some("access") => "an access token",
+            Some("id") => "an ID token",
+            _ => "a JWT",
+        };
+        return Err(Error::usage(format!(
+            "the refresh token given is {what}, not a refresh token (Cognito's refresh tokens \
+             are opaque, encrypted five-part tokens)"
+        )));
+    }
+    Ok(())
+}
+
+/// Far more than any token Cognito issues: larger input is a mistake.
+const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
 fn source_noun(source: Source) -> &'static str {
     match source {
         Source::IdToken => "ID token",
@@ -467,7 +512,11 @@ mod tests {
         o.user_pool_id = Some("eu-west-1_Abc".into());
         let p = run(o).unwrap();
         assert_eq!(p.connection.region, "us-east-1");
-        assert!(p.notes.iter().any(|n| matches!(n, Note::Warning(w) if w.contains("eu-west-1"))));
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| matches!(n, Note::Warning(w) if w.contains("eu-west-1")))
+        );
     }
 
     #[test]
@@ -477,7 +526,8 @@ mod tests {
         assert_eq!(run(o).unwrap().connection.region, "eu-west-1");
 
         let mut o = options();
-        o.id_token = access(json!({"iss": "https://cognito-idp.ap-south-1.amazonaws.com/ap-south-1_X1"}));
+        o.id_token =
+            access(json!({"iss": "https://cognito-idp.ap-south-1.amazonaws.com/ap-south-1_X1"}));
         assert_eq!(run(o).unwrap().connection.region, "ap-south-1");
     }
 
@@ -490,7 +540,12 @@ mod tests {
 
     #[test]
     fn malformed_inputs_are_usage_errors() {
-        let mut cases = vec![options().region("EU_WEST"), options().region("eu-west-1").endpoint_url("http://10.1.1.1")];
+        let mut cases = vec![
+            options().region("EU_WEST"),
+            options()
+                .region("eu-west-1")
+                .endpoint_url("http://10.1.1.1"),
+        ];
         let mut o = options().region("eu-west-1");
         o.user_pool_id = Some("nope".into());
         cases.push(o);
@@ -500,16 +555,55 @@ mod tests {
         let mut o = options().region("eu-west-1");
         o.timeout = Duration::ZERO;
         cases.push(o);
-        cases.push(RefreshOptions { refresh_token: SecretString::from(""), ..options().region("eu-west-1") });
+        cases.push(RefreshOptions {
+            refresh_token: SecretString::from(""),
+            ..options().region("eu-west-1")
+        });
         for o in cases {
             assert_eq!(run(o).unwrap_err().kind(), ErrorKind::Usage);
         }
     }
 
     #[test]
+    fn what_cannot_be_a_refresh_token_is_refused() {
+        let bad = [
+            String::new(),
+            "Bearer abc.def".to_string(),
+            "\"abc\"".to_string(),
+            "'abc'".to_string(),
+            "abc\ndef".to_string(),
+            "a".repeat(MAX_TOKEN_BYTES + 1),
+            token(json!({"token_use": "access"})),
+            token(json!({"token_use": "id"})),
+        ];
+        for t in bad {
+            let o = RefreshOptions {
+                refresh_token: SecretString::from(t.clone()),
+                ..options().region("eu-west-1")
+            };
+            let e = run(o).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Usage);
+            assert!(t.len() < 8 || !e.to_string().contains(&t), "{e}");
+        }
+        for good in [
+            "0b7e5e2a-1d0c-4e39-9b9e-3c8d2f1e4a5b",
+            "eyJjdHkiOiJKV1QifQ.a.b.c.d",
+        ] {
+            let o = RefreshOptions {
+                refresh_token: SecretString::from(good),
+                ..options().region("eu-west-1")
+            };
+            assert!(run(o).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
     fn username_for_secret_hash() {
         // Given wins.
-        let o = options().region("eu-west-1").client_secret("s".into()).username("alice");
+        let o = options()
+            .region("eu-west-1")
+            .client_secret("s".into())
+            .username("alice");
         assert_eq!(run(o).unwrap().request.username.as_deref(), Some("alice"));
 
         // From the access token, else the ID token.
@@ -518,7 +612,11 @@ mod tests {
         o.id_token = access(json!({"cognito:username": "uuid-2", "aud": "client1"}));
         let p = run(o).unwrap();
         assert_eq!(p.request.username.as_deref(), Some("uuid-1"));
-        assert!(p.notes.iter().any(|n| matches!(n, Note::Info(i) if i.contains("from the access token"))));
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| matches!(n, Note::Info(i) if i.contains("from the access token")))
+        );
 
         let mut o = options().region("eu-west-1").client_secret("s".into());
         o.id_token = access(json!({"cognito:username": "uuid-2"}));
@@ -531,7 +629,10 @@ mod tests {
         assert!(e.to_string().contains("--api get-tokens"), "{e}");
 
         // GetTokensFromRefreshToken needs none.
-        let o = options().region("eu-west-1").client_secret("s".into()).api(RefreshApi::GetTokens);
+        let o = options()
+            .region("eu-west-1")
+            .client_secret("s".into())
+            .api(RefreshApi::GetTokens);
         let p = run(o).unwrap();
         assert_eq!(p.request.username, None);
         assert!(p.request.secret_hash().is_none());
@@ -539,18 +640,28 @@ mod tests {
 
     #[test]
     fn alias_username_is_warned() {
-        let mut o = options().region("eu-west-1").client_secret("s".into()).username("alice@example.com");
+        let mut o = options()
+            .region("eu-west-1")
+            .client_secret("s".into())
+            .username("alice@example.com");
         o.access_token = access(json!({"username": "8a6b-uuid"}));
         let p = run(o).unwrap();
         assert_eq!(p.request.username.as_deref(), Some("alice@example.com"));
-        assert!(p.notes.iter().any(|n| matches!(n, Note::Warning(w) if w.contains("8a6b-uuid"))));
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| matches!(n, Note::Warning(w) if w.contains("8a6b-uuid")))
+        );
     }
 
     #[test]
     fn device_key_from_access_token() {
         let mut o = options().region("eu-west-1");
         o.access_token = access(json!({"device_key": "eu-west-1_dev1"}));
-        assert_eq!(run(o).unwrap().request.device_key.as_deref(), Some("eu-west-1_dev1"));
+        assert_eq!(
+            run(o).unwrap().request.device_key.as_deref(),
+            Some("eu-west-1_dev1")
+        );
         let mut o = options().region("eu-west-1").device_key("given");
         o.access_token = access(json!({"device_key": "eu-west-1_dev1"}));
         assert_eq!(run(o).unwrap().request.device_key.as_deref(), Some("given"));
@@ -561,12 +672,18 @@ mod tests {
         let mut o = options().region("eu-west-1");
         o.access_token = access(json!({"client_id": "other"}));
         let p = run(o).unwrap();
-        assert!(p.notes.iter().any(|n| matches!(n, Note::Warning(w) if w.contains("other"))));
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| matches!(n, Note::Warning(w) if w.contains("other")))
+        );
     }
 
     #[test]
     fn notes_and_debug_hold_no_secret() {
-        let mut o = options().region("eu-west-1").client_secret("client-secret-xyz".into());
+        let mut o = options()
+            .region("eu-west-1")
+            .client_secret("client-secret-xyz".into());
         o.refresh_token = SecretString::from("refresh-token-xyz");
         o.username = Some("alice".into());
         let p = run(o).unwrap();
@@ -589,9 +706,16 @@ mod tests {
         };
         assert_eq!(t.expires_at().unwrap(), "2030-03-17T17:46:40Z");
         assert_eq!(t.expires_in(), Some(3600));
-        let t = Tokens { access_token: SecretString::from("opaque"), expires_in: Some(60), ..t };
+        let t = Tokens {
+            access_token: SecretString::from("opaque"),
+            expires_in: Some(60),
+            ..t
+        };
         assert_eq!(t.expires_at_unix(), Some(1_899_996_460));
-        let t = Tokens { expires_in: None, ..t };
+        let t = Tokens {
+            expires_in: None,
+            ..t
+        };
         assert!(t.expires_at().is_err());
     }
 }

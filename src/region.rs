@@ -51,10 +51,25 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in ["eu-west-1", "us-east-1", "us-gov-west-1", "ap-southeast-5", "il-central-1"] {
+        for ok in [
+            "eu-west-1",
+            "us-east-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "il-central-1",
+        ] {
             assert!(is_region(ok), "{ok}");
         }
-        for bad in ["", "eu", "eu-west", "EU-WEST-1", "eu-west-x", "eu--1", "eu west 1", "eu-west-1/"] {
+        for bad in [
+            "",
+            "eu",
+            "eu-west",
+            "EU-WEST-1",
+            "eu-west-x",
+            "eu--1",
+            "eu west 1",
+            "eu-west-1/",
+        ] {
             assert!(!is_region(bad), "{bad}");
         }
     }
@@ -63,7 +78,13 @@ mod tests {
     fn pool_ids() {
         assert!(is_user_pool_id("eu-west-1_AbC123"));
         assert_eq!(region_of_pool("eu-west-1_AbC123"), Some("eu-west-1"));
-        for bad in ["eu-west-1", "eu-west-1_", "_AbC", "eu-west-1_Ab-C", "bad_AbC123"] {
+        for bad in [
+            "eu-west-1",
+            "eu-west-1_",
+            "_AbC",
+            "eu-west-1_Ab-C",
+            "bad_AbC123",
+        ] {
             assert!(!is_user_pool_id(bad), "{bad}");
             assert_eq!(region_of_pool(bad), None);
         }

@@ -12,8 +12,9 @@ use sha2::Sha256;
 /// not an email or phone alias: Cognito hashes with the real one.
 pub fn secret_hash(client_secret: &SecretString, username: &str, client_id: &str) -> SecretString {
     // HMAC takes keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(client_secret.expose_secret().as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(client_secret.expose_secret().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(username.as_bytes());
     mac.update(client_id.as_bytes());
     SecretString::from(STANDARD.encode(mac.finalize().into_bytes()))
