@@ -46,6 +46,17 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct RefreshArgs {
     #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// What to print on stdout.
+    #[arg(long, short, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+}
+
+/// Everything that makes a refresh request: the session, where Cognito is, which API.
+#[derive(Args, Debug)]
+pub struct RequestArgs {
+    #[command(flatten)]
     pub session: SessionArgs,
 
     #[command(flatten)]
@@ -59,10 +70,6 @@ pub struct RefreshArgs {
     /// Key and value passed to the user pool's Lambda triggers; repeatable.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub client_metadata: Vec<(String, String)>,
-
-    /// What to print on stdout.
-    #[arg(long, short, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Json)]
-    pub output: OutputFormat,
 }
 
 /// The session to refresh: who, with which secrets.
@@ -209,10 +216,10 @@ mod tests {
     #[test]
     fn defaults() {
         let r = refresh(&[]);
-        assert_eq!(r.api, Api::InitiateAuth);
+        assert_eq!(r.request.api, Api::InitiateAuth);
         assert_eq!(r.output, OutputFormat::Json);
-        assert_eq!(r.connection.timeout, 10.0);
-        assert!(r.client_metadata.is_empty());
+        assert_eq!(r.request.connection.timeout, 10.0);
+        assert!(r.request.client_metadata.is_empty());
     }
 
     #[test]
@@ -237,17 +244,20 @@ mod tests {
             "--region",
             "eu-west-1",
         ]);
-        assert_eq!(r.api, Api::GetTokens);
+        assert_eq!(r.request.api, Api::GetTokens);
         assert_eq!(r.output, OutputFormat::AccessToken);
-        assert_eq!(r.connection.timeout, 2.5);
+        assert_eq!(r.request.connection.timeout, 2.5);
         assert_eq!(
-            r.client_metadata,
+            r.request.client_metadata,
             vec![("a".into(), "b=c".into()), ("x".into(), String::new())]
         );
-        assert_eq!(r.session.refresh_token.unwrap().expose_secret(), "rt");
-        assert_eq!(r.session.username.as_deref(), Some("alice"));
-        assert_eq!(r.session.device_key.as_deref(), Some("dk"));
-        assert_eq!(r.connection.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            r.request.session.refresh_token.unwrap().expose_secret(),
+            "rt"
+        );
+        assert_eq!(r.request.session.username.as_deref(), Some("alice"));
+        assert_eq!(r.request.session.device_key.as_deref(), Some("dk"));
+        assert_eq!(r.request.connection.region.as_deref(), Some("eu-west-1"));
     }
 
     #[test]

@@ -1,0 +1,24 @@
+//! One module per subcommand: each takes its parsed arguments and does the work.
+
+pub mod decode;
+pub mod refresh;
+
+use anyhow::{Context as _, Result, anyhow};
+use std::io::{self, Write};
+
+/// A single-threaded runtime, built only by the commands that talk to Cognito.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| anyhow!("writing to standard output: {e}")),
+    }
+}
