@@ -1,0 +1,14 @@
+//! The one integration-test crate: the built binary against moto (started once, on an ephemeral
+//! loopback port, by `support::moto`) and against an HTTP stub (wiremock) for what moto does not
+//! emulate.
+
+// Test code may unwrap: a panic is how a test fails.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+mod util;
+
+mod fixture;
+mod refresh_moto;
+mod refresh_stub;
+mod usage;

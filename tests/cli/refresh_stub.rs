@@ -1,0 +1,500 @@
+//! `refresh` against an HTTP stub answering in Cognito's wire format, for what moto does not
+//! emulate: GetTokensFromRefreshToken and rotation, devices, Cognito's own error messages,
+//! throttling, server errors and timeouts.
+
+use crate::util::*;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use wiremock::matchers::{header, method};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const RT: &str =
+    "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
+const SECRET: &str = "s3cr3t";
+const CLIENT: &str = "4f1example";
+const INITIATE_AUTH: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
+const GET_TOKENS: &str = "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken";
+
+/// A Cognito error exactly as the service sends it (HTTP 400, as client errors come).
+fn cognito_error(kind: &str, message: &str) -> ResponseTemplate {
+    cognito_error_status(400, kind, message)
+}
+
+fn cognito_error_status(status: u16, kind: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-ErrorType", format!("{kind}:").as_str())
+        .insert_header("x-amzn-ErrorMessage", message)
+        .set_body_raw(
+            json!({"__type": kind, "message": message}).to_string(),
+            "application/x-amz-json-1.1",
+        )
+}
+
+fn access_token(extra: Value) -> String {
+    let mut claims = json!({
+        "sub": "8a6b1c2d", "username": "alice", "client_id": CLIENT, "token_use": "access",
+        "exp": 4_102_444_800i64, "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Stub1",
+    });
+    claims
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    fake_jwt(claims)
+}
+
+fn success(result: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(
+        json!({"AuthenticationResult": result}).to_string(),
+        "application/x-amz-json-1.1",
+    )
+}
+
+fn tokens() -> Value {
+    json!({
+        "AccessToken": access_token(json!({})),
+        "IdToken": fake_jwt(json!({"token_use": "id", "cognito:username": "alice", "aud": CLIENT})),
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    })
+}
+
+fn refresh(server: &MockServer) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.args(["refresh", "--client-id", CLIENT, "--region", "eu-west-1"])
+        .args(["--endpoint-url", &server.uri()])
+        .env("COGNITO_REFRESH_TOKEN", RT);
+    cmd
+}
+
+fn body(req: &Request) -> Value {
+    serde_json::from_slice(&req.body).expect("a JSON request body")
+}
+
+async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.expect("recording is on")
+}
+
+#[tokio::test]
+async fn initiate_auth_sends_secret_hash_device_key_and_metadata() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", INITIATE_AUTH))
+        .and(header("content-type", "application/x-amz-json-1.1"))
+        .respond_with(success(tokens()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let access = access_token(json!({"device_key": "eu-west-1_dev-1"}));
+    let out = run(
+        refresh(&server)
+            .env("COGNITO_CLIENT_SECRET", SECRET)
+            .args(["--access-token", &access])
+            .args(["--client-metadata", "app=ci", "--client-metadata", "k=v=w"]),
+        0,
+    );
+    json_tokens(&out);
+    let reqs = requests(&server).await;
+    let b = body(&reqs[0]);
+    assert_eq!(b["AuthFlow"], "REFRESH_TOKEN_AUTH");
+    assert_eq!(b["ClientId"], CLIENT);
+    assert_eq!(b["AuthParameters"]["REFRESH_TOKEN"], RT);
+    // printf '%s' alice4f1example | openssl dgst -sha256 -hmac s3cr3t -binary | base64
+    assert_eq!(
+        b["AuthParameters"]["SECRET_HASH"],
+        "ejcceE7pHGV30VHJNvrOmIOGFIyYoKkjpJQx8OL1E0w="
+    );
+    assert_eq!(b["AuthParameters"]["DEVICE_KEY"], "eu-west-1_dev-1");
+    assert_eq!(b["ClientMetadata"], json!({"app": "ci", "k": "v=w"}));
+    // Unauthenticated: no SigV4, so no AWS credentials were looked for.
+    assert!(reqs[0].headers.get("authorization").is_none());
+    assert_no_secrets(&out, &[RT, SECRET]);
+}
+
+#[tokio::test]
+async fn get_tokens_with_rotation_returns_the_new_refresh_token() {
+    let server = MockServer::start().await;
+    let mut rotated = tokens();
+    rotated["RefreshToken"] = json!("rotated-refresh-token-2");
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", GET_TOKENS))
+        .respond_with(success(rotated))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let out = run(
+        refresh(&server).env("COGNITO_CLIENT_SECRET", SECRET).args([
+            "--api",
+            "get-tokens",
+            "--device-key",
+            "eu-west-1_dev-2",
+        ]),
+        0,
+    );
+    let t = json_tokens(&out);
+    assert_eq!(t.refresh_token.as_deref(), Some("rotated-refresh-token-2"));
+    let reqs = requests(&server).await;
+    let b = body(&reqs[0]);
+    assert_eq!(b["RefreshToken"], RT);
+    assert_eq!(b["ClientId"], CLIENT);
+    // GetTokensFromRefreshToken takes the secret itself, and needs no username.
+    assert_eq!(b["ClientSecret"], SECRET);
+    assert_eq!(b["DeviceKey"], "eu-west-1_dev-2");
+    assert!(b.get("AuthParameters").is_none());
+
+    // env output hands the new refresh token on as well.
+    let out = run(
+        refresh(&server).args(["--api", "get-tokens", "-o", "env"]),
+        0,
+    );
+    assert!(stdout(&out).contains("export COGNITO_REFRESH_TOKEN='rotated-refresh-token-2'"));
+}
+
+#[tokio::test]
+async fn rotated_token_with_a_bare_token_output_is_warned_about() {
+    let server = MockServer::start().await;
+    let mut rotated = tokens();
+    rotated["RefreshToken"] = json!("rotated-refresh-token-3");
+    Mock::given(method("POST"))
+        .respond_with(success(rotated))
+        .mount(&server)
+        .await;
+    let out = run(
+        refresh(&server).args(["--api", "get-tokens", "-o", "access-token"]),
+        0,
+    );
+    assert_eq!(claims(stdout(&out).trim_end())["token_use"], "access");
+    assert!(
+        stderr(&out).contains("rotated the refresh token"),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_secrets(&out, &["rotated-refresh-token-3"]);
+}
+
+#[tokio::test]
+async fn new_device_metadata_reaches_the_output() {
+    let server = MockServer::start().await;
+    let mut t = tokens();
+    t["NewDeviceMetadata"] = json!({"DeviceKey": "eu-west-1_new", "DeviceGroupKey": "-grp"});
+    Mock::given(method("POST"))
+        .respond_with(success(t))
+        .mount(&server)
+        .await;
+    let out = run(&mut refresh(&server), 0);
+    assert_eq!(
+        json_tokens(&out).new_device,
+        Some(JsonDevice {
+            device_key: Some("eu-west-1_new".into()),
+            device_group_key: Some("-grp".into())
+        })
+    );
+    let out = run(refresh(&server).args(["-o", "aws"]), 0);
+    let aws: AwsOutput = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        aws.authentication_result.new_device_metadata,
+        Some(json!({"DeviceKey": "eu-west-1_new", "DeviceGroupKey": "-grp"}))
+    );
+}
+
+#[tokio::test]
+async fn missing_expires_in_and_token_type_are_filled_in() {
+    // Emulators leave them out; the tool derives them from the access token's exp.
+    let server = MockServer::start().await;
+    let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 1800;
+    let result =
+        json!({"AccessToken": access_token(json!({"exp": exp})), "IdToken": fake_jwt(json!({}))});
+    Mock::given(method("POST"))
+        .respond_with(success(result))
+        .mount(&server)
+        .await;
+    let t = json_tokens(&run(&mut refresh(&server), 0));
+    assert_eq!(t.token_type, "Bearer");
+    assert!((1795..=1800).contains(&t.expires_in), "{}", t.expires_in);
+}
+
+/// Each of Cognito's answers to a refresh it refuses, with the kind it must map to.
+#[tokio::test]
+async fn cognito_errors_map_to_exit_codes_and_hints() {
+    let cases = [
+        (
+            "NotAuthorizedException",
+            "Invalid Refresh Token.",
+            3,
+            "only with the app client that issued it",
+        ),
+        (
+            "NotAuthorizedException",
+            "Refresh Token has expired",
+            3,
+            "past its validity",
+        ),
+        (
+            "NotAuthorizedException",
+            "Refresh Token has been revoked",
+            3,
+            "revoked",
+        ),
+        (
+            "NotAuthorizedException",
+            "Unable to verify secret hash for client 4f1example",
+            4,
+            "client secret",
+        ),
+        (
+            "NotAuthorizedException",
+            "SecretHash does not match for the client: 4f1example",
+            4,
+            "real Cognito username",
+        ),
+        (
+            "NotAuthorizedException",
+            "Client 4f1example is configured for secret but secret was not received",
+            4,
+            "--client-secret-file",
+        ),
+        (
+            "RefreshTokenReuseException",
+            "Refresh token has been reused",
+            3,
+            "rotation",
+        ),
+        (
+            "UserNotFoundException",
+            "User does not exist.",
+            3,
+            "sign in again",
+        ),
+        (
+            "ResourceNotFoundException",
+            "User pool client 4f1example does not exist.",
+            4,
+            "--client-id",
+        ),
+        (
+            "InvalidParameterException",
+            "1 validation error detected",
+            4,
+            "",
+        ),
+        (
+            "ForbiddenException",
+            "Request not allowed due to WAF block.",
+            1,
+            "WAF",
+        ),
+    ];
+    for (kind, message, code, hint) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(cognito_error(kind, message))
+            .expect(1) // never retried
+            .mount(&server)
+            .await;
+        let out = run_failing(
+            refresh(&server)
+                .env("COGNITO_CLIENT_SECRET", SECRET)
+                .args(["--username", "alice@example.com"]),
+            code,
+            &[RT, SECRET],
+        );
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!("cognito-refresh: error: {kind}: {message}\n")),
+            "{kind}: {err}"
+        );
+        assert!(err.contains(hint), "{kind} {message}: {err}");
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_refresh_token_lists_its_causes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(cognito_error(
+            "NotAuthorizedException",
+            "Invalid Refresh Token.",
+        ))
+        .mount(&server)
+        .await;
+    let out = run_failing(&mut refresh(&server), 3, &[RT]);
+    let hints: Vec<String> = stderr(&out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("hint: ").map(str::to_string))
+        .collect();
+    assert_eq!(hints.len(), 4, "{hints:#?}");
+    assert!(hints[0].contains(CLIENT));
+    assert!(hints[1].contains("--device-key"));
+    assert!(hints[2].contains("USER_SRP_AUTH"));
+    assert!(hints[3].contains("--api get-tokens"));
+}
+
+#[tokio::test]
+async fn throttling_then_success_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(cognito_error("TooManyRequestsException", "Rate exceeded"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(success(tokens()))
+        .mount(&server)
+        .await;
+    json_tokens(&run(&mut refresh(&server), 0));
+    assert_eq!(requests(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn server_error_then_success_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("<html>oops</html>"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(success(tokens()))
+        .mount(&server)
+        .await;
+    json_tokens(&run(&mut refresh(&server), 0));
+    assert_eq!(requests(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn persistent_failures_are_transient_after_bounded_retries() {
+    for response in [
+        ResponseTemplate::new(503).set_body_string("Service Unavailable"),
+        cognito_error_status(500, "InternalErrorException", "Internal error"),
+        cognito_error("TooManyRequestsException", "Rate exceeded"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        let out = run_failing(&mut refresh(&server), 5, &[RT]);
+        assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
+        assert_eq!(
+            requests(&server).await.len(),
+            3,
+            "three attempts, then give up"
+        );
+    }
+}
+
+#[tokio::test]
+async fn slow_server_is_bounded_by_the_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(success(tokens()).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let out = run_failing(refresh(&server).args(["--timeout", "1"]), 5, &[RT]);
+    // Generous: the point is that 30 s were not waited, not how fast the tool is.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&out).contains("within the timeout"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn connection_refused_is_transient() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run_failing(
+        bin()
+            .args([
+                "refresh",
+                "--client-id",
+                CLIENT,
+                "--region",
+                "eu-west-1",
+                "--timeout",
+                "5",
+            ])
+            .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])
+            .env("COGNITO_REFRESH_TOKEN", RT),
+        5,
+        &[RT],
+    );
+    assert!(stderr(&out).contains("could not reach"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn never_asks_for_credentials_or_instance_metadata() {
+    // A metadata endpoint that would record any connection; none must arrive.
+    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(success(tokens()))
+        .mount(&server)
+        .await;
+    let mut cmd = bin();
+    cmd.args([
+        "refresh",
+        "--client-id",
+        CLIENT,
+        "--endpoint-url",
+        &server.uri(),
+    ])
+    .args(["--user-pool-id", "eu-west-1_Stub1"])
+    .env("COGNITO_REFRESH_TOKEN", RT)
+    .env(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        format!("http://{}", imds.local_addr().unwrap()),
+    );
+    json_tokens(&run(&mut cmd, 0));
+    imds.set_nonblocking(true).unwrap();
+    assert_eq!(
+        imds.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "the metadata service was contacted"
+    );
+}
+
+#[tokio::test]
+async fn unreadable_answers_are_errors_not_panics() {
+    for response in [
+        ResponseTemplate::new(200)
+            .set_body_raw("{\"AuthenticationResult\": {", "application/x-amz-json-1.1"),
+        ResponseTemplate::new(200).set_body_raw("<html>proxy</html>", "text/html"),
+        ResponseTemplate::new(200).set_body_raw("{}", "application/x-amz-json-1.1"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        run_failing(&mut refresh(&server), 1, &[RT]);
+    }
+}
+
+#[tokio::test]
+async fn extra_fields_in_answers_are_accepted() {
+    let server = MockServer::start().await;
+    let mut t = tokens();
+    t["SomethingNew"] = json!({"x": 1});
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(
+                json!({"AuthenticationResult": t, "ChallengeParameters": {}, "Extra": true})
+                    .to_string(),
+                "application/x-amz-json-1.1",
+            ),
+        )
+        .mount(&server)
+        .await;
+    json_tokens(&run(&mut refresh(&server), 0));
+}

@@ -1,0 +1,5 @@
+//! Shared test support for the integration-test crate.
+
+pub mod moto;
+
+pub use moto::{Moto, Requests, Session, moto};

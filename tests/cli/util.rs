@@ -1,0 +1,134 @@
+//! Helpers shared by the test modules: the binary with a clean environment, the output
+//! contract, fake tokens for the stub, and the check that no secret leaks.
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::process::Output;
+use std::sync::OnceLock;
+use tempfile::TempDir;
+
+/// An empty home directory: no ~/.aws, no config of any kind.
+fn empty_home() -> &'static TempDir {
+    static HOME: OnceLock<TempDir> = OnceLock::new();
+    HOME.get_or_init(|| tempfile::tempdir().expect("temporary home"))
+}
+
+/// The built binary, with an environment holding nothing but PATH and an empty HOME, so that
+/// neither the developer's AWS settings nor their COGNITO_* variables reach a test.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("cognito-refresh").expect("the binary is built");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", empty_home().path())
+        // Proxies must not carry loopback test traffic anywhere.
+        .env("NO_PROXY", "*");
+    cmd
+}
+
+/// `--output json`, the contract: unknown fields fail the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonTokens {
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub token_type: String,
+    pub expires_in: i64,
+    pub expires_at: String,
+    pub refresh_token: Option<String>,
+    pub new_device: Option<JsonDevice>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JsonDevice {
+    pub device_key: Option<String>,
+    pub device_group_key: Option<String>,
+}
+
+/// `--output aws`: what `aws cognito-idp initiate-auth` prints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct AwsOutput {
+    pub challenge_parameters: Option<serde_json::Map<String, Value>>,
+    pub authentication_result: AwsResult,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct AwsResult {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub token_type: String,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub new_device_metadata: Option<Value>,
+}
+
+pub fn json_tokens(out: &Output) -> JsonTokens {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the JSON contract ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The claims of a JWT, unverified.
+pub fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("three parts");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
+}
+
+/// An unsigned JWT with these claims, for the stub to answer with.
+pub fn fake_jwt(claims: Value) -> String {
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "kid": "test"}).to_string());
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{header}.{payload}.c2lnbmF0dXJl")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs and asserts the exit code, showing both streams when it differs.
+pub fn run(cmd: &mut Command, code: i32) -> Output {
+    let out = cmd.output().expect("the binary runs");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+/// A failure: the exit code, one `error:` line first, no panic, and none of the secrets
+/// anywhere in the output.
+pub fn run_failing(cmd: &mut Command, code: i32, secrets: &[&str]) -> Output {
+    let out = run(cmd, code);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("cognito-refresh: error: ") || err.contains("\ncognito-refresh: error: "),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("stack backtrace"), "{err}");
+    assert_no_secrets(&out, secrets);
+    out
+}
+
+pub fn assert_no_secrets(out: &Output, secrets: &[&str]) {
+    let all = format!("{}\n{}", stdout(out), stderr(out));
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        assert!(!all.contains(secret), "a secret reached the output:\n{all}");
+    }
+}
