@@ -21,6 +21,7 @@
 //! [`SecretString`]s, whose `Debug` prints no value.
 
 pub mod cognito;
+pub mod diagnose;
 pub mod endpoint;
 pub mod error;
 pub mod jwt;
