@@ -8,6 +8,8 @@
 mod support;
 mod util;
 
+mod diagnose_moto;
+mod diagnose_stub;
 mod fixture;
 mod refresh_moto;
 mod refresh_stub;
