@@ -219,7 +219,7 @@ fn finish(checks: &mut [Check], error: Option<&Error>) {
     let fix = if problems.is_empty() {
         match error.hints() {
             [] => None,
-            hints => Some(format!("possible causes: {}", hints.join("; "))),
+            hints => Some(hints.join("; ")),
         }
     } else {
         Some(format!("fix the problems found by {}", problems.join(", ")))
@@ -298,6 +298,45 @@ mod tests {
             "Invalid Refresh Token."
         )));
         assert!(!token_is_dead(&e("NotAuthorizedException", "")));
+    }
+
+    #[test]
+    fn finish_points_the_failed_refresh_at_the_problems_found() {
+        let refused = Error::service(
+            ErrorKind::TokenRejected,
+            "NotAuthorizedException",
+            "Invalid Refresh Token.",
+        )
+        .with_hint("first hint")
+        .with_hint("second hint");
+        let checks = || {
+            vec![
+                Check::new("refresh-token", Status::Warning, "odd shape"),
+                Check::new("client-id", Status::Ok, "fine"),
+                Check::new("refresh", Status::Problem, "refused"),
+                Check::new("attempt.get-tokens", Status::Problem, "refused too"),
+            ]
+        };
+        // Nothing else wrong: the error's own hints.
+        let mut c = checks();
+        finish(&mut c, Some(&refused));
+        assert_eq!(c[2].fix.as_deref(), Some("first hint; second hint"));
+        assert_eq!(c[0].status, Status::Warning);
+
+        // Problems found elsewhere: the fix names them.
+        let mut c = checks();
+        c[1].status = Status::Problem;
+        finish(&mut c, Some(&refused));
+        assert_eq!(
+            c[2].fix.as_deref(),
+            Some("fix the problems found by client-id")
+        );
+
+        // Refreshed: a token shape the server accepted is fine.
+        let mut c = checks();
+        finish(&mut c, None);
+        assert_eq!(c[0].status, Status::Ok);
+        assert!(c[0].summary.ends_with("the server accepted it"));
     }
 
     #[test]
