@@ -11,4 +11,7 @@ mod util;
 mod fixture;
 mod refresh_moto;
 mod refresh_stub;
+mod store_moto;
+mod store_stub;
+mod store_usage;
 mod usage;
