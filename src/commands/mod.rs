@@ -2,7 +2,11 @@
 
 pub mod decode;
 pub mod diagnose;
+pub mod exec;
+pub mod profiles;
 pub mod refresh;
+pub mod store;
+pub mod token;
 
 use anyhow::{Context as _, Result, anyhow};
 use std::io::{self, Write};

@@ -381,3 +381,37 @@ fn inspect_with_an_unknown_aws_profile_is_unknown() {
     let c = r.assert_status("client.secret", CheckStatus::Unknown);
     assert!(c.summary.contains("no usable AWS credentials"), "{c:#?}");
 }
+
+#[test]
+fn a_profile_s_stored_session_is_diagnosed() {
+    let s = moto().session(true);
+    let m = moto();
+    let p = Profiles::new();
+    let secret = s.client_secret.as_deref().unwrap();
+    // The profile holds the client and where Cognito is; the store the refresh token and an
+    // access token, from which diagnose reads the username for SECRET_HASH.
+    run(
+        p.cmd()
+            .args(["store", "--profile", "d", "--client-id", &s.client_id])
+            .args(["--region", &m.region, "--endpoint-url", &m.endpoint])
+            .args(["--access-token", &s.access_token])
+            .env("COGNITO_CLIENT_SECRET", secret)
+            .write_stdin(format!("{}\n", s.refresh_token)),
+        0,
+    );
+    let before = p.entry("d");
+    let out = run(
+        p.cmd()
+            .args(["diagnose", "--profile", "d", "-o", "json"])
+            .env("COGNITO_CLIENT_SECRET", secret),
+        0,
+    );
+    let r = report(&out);
+    assert!(r.refreshed);
+    r.assert_status("access-token", CheckStatus::Ok);
+    r.assert_status("username", CheckStatus::Ok);
+    r.assert_status("refresh", CheckStatus::Ok);
+    assert_no_secrets(&out, &[&s.refresh_token, secret, &s.access_token]);
+    // No rotation: the store is as it was.
+    assert_eq!(p.entry("d"), before);
+}

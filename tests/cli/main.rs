@@ -13,4 +13,7 @@ mod diagnose_stub;
 mod fixture;
 mod refresh_moto;
 mod refresh_stub;
+mod store_moto;
+mod store_stub;
+mod store_usage;
 mod usage;
