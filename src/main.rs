@@ -16,6 +16,22 @@ use log::{Log, eprintln};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        // One line, never a backtrace (whatever RUST_BACKTRACE says) and never the panic's
+        // payload, which could hold a value the tool was working on.
+        let at = info
+            .location()
+            .map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln(&format!(
+            "cognito-refresh: internal error: the tool stopped{at}; please report it"
+        ));
+    }));
+    // A bug is exit 1, like any error that is not the user's to fix.
+    std::panic::catch_unwind(real_main).unwrap_or(ExitCode::from(ErrorKind::Other.exit_code()))
+}
+
+fn real_main() -> ExitCode {
+    test_panic();
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
@@ -53,6 +69,15 @@ fn run(cli: Cli, matches: &ArgMatches, log: &Log) -> Result<()> {
         Command::Token(args) => commands::token::run(*args, profile, sub, log),
         Command::Exec(args) => commands::exec::run(*args, profile, sub, log),
         Command::Profiles(args) => commands::profiles::run(args, profile, log),
+    }
+}
+
+/// Test hook: `COGNITO_REFRESH_TEST_FAILPOINT=panic` panics here, so the tests can see what a
+/// bug looks like to the user. Only in debug builds: release builds do not read the variable.
+fn test_panic() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("COGNITO_REFRESH_TEST_FAILPOINT").is_some_and(|v| v == "panic") {
+        panic!("test panic holding secret-payload-value");
     }
 }
 
