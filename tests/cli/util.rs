@@ -111,17 +111,19 @@ pub fn run(cmd: &mut Command, code: i32) -> Output {
     out
 }
 
-/// A failure: the exit code, one `error:` line first, no panic, and none of the secrets
-/// anywhere in the output.
+/// A failure: the exit code, exactly one `error:` line, no panic and no backtrace (with
+/// RUST_BACKTRACE=1 set, so that one would show), and none of the secrets anywhere in the output.
 pub fn run_failing(cmd: &mut Command, code: i32, secrets: &[&str]) -> Output {
-    let out = run(cmd, code);
+    let out = run(cmd.env("RUST_BACKTRACE", "1"), code);
     let err = stderr(&out);
-    assert!(
-        err.starts_with("cognito-refresh: error: ") || err.contains("\ncognito-refresh: error: "),
-        "{err}"
-    );
+    let errors = err
+        .lines()
+        .filter(|l| l.starts_with("cognito-refresh: error: "))
+        .count();
+    assert_eq!(errors, 1, "one error line: {err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(!err.contains("stack backtrace"), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
     assert_no_secrets(&out, secrets);
     out
 }
