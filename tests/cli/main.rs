@@ -8,6 +8,7 @@
 mod support;
 mod util;
 
+mod bad_input;
 mod diagnose_moto;
 mod diagnose_stub;
 mod fixture;
