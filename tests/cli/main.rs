@@ -11,6 +11,7 @@ mod util;
 mod bad_input;
 mod diagnose_moto;
 mod diagnose_stub;
+mod faults;
 mod fixture;
 mod refresh_moto;
 mod refresh_stub;

@@ -334,6 +334,8 @@ async fn throttling_or_server_error_then_success_is_retried() {
     for first in [
         cognito_error("TooManyRequestsException", "Rate exceeded"),
         ResponseTemplate::new(500).set_body_string("<html>oops</html>"),
+        ResponseTemplate::new(503).set_body_string("Service Unavailable"),
+        cognito_error_status(500, "InternalErrorException", "Internal error"),
     ] {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
