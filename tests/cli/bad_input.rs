@@ -81,48 +81,56 @@ impl Case {
 /// Runs each case against the profile and checks the contract; returns how many ran.
 fn check(p: &Profiles, cases: Vec<Case>) -> usize {
     let before = snapshot(&p.store());
-    let secrets = [RT, SECRET];
     for c in &cases {
-        let mut cmd = p.cmd();
-        cmd.args(&c.args);
-        if !c.args.iter().any(|a| a == "--client-secret-file") {
-            cmd.env("COGNITO_CLIENT_SECRET", SECRET);
-        }
-        for (name, value) in &c.env {
-            cmd.env(name, value);
-        }
-        if let Some(bytes) = &c.stdin {
-            cmd.write_stdin(bytes.clone());
-        }
-        let out = cmd
-            .env("RUST_BACKTRACE", "1")
-            .output()
-            .expect("the binary runs");
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(c.code), "{}: {err}", c.what);
-        // Argument errors come from the parser as `error: ...`; all others as the tool's.
-        let error_lines: Vec<&str> = err
-            .lines()
-            .filter(|l| l.starts_with("error: ") || l.starts_with("cognito-refresh: error: "))
-            .collect();
-        assert_eq!(error_lines.len(), 1, "{}: one error line: {err}", c.what);
-        assert!(
-            error_lines[0].contains(c.says),
-            "{}: expected {:?} in {err}",
-            c.what,
-            c.says
+        // The refresh token given is a secret too, whatever shape it has.
+        let mut secrets = vec![RT, SECRET];
+        secrets.extend(
+            c.env
+                .iter()
+                .filter(|(name, value)| *name == "COGNITO_REFRESH_TOKEN" && value.len() >= 8)
+                .map(|(_, value)| value.as_str()),
         );
-        for bad in ["panicked", "backtrace", "internal error", "RUST_BACKTRACE"] {
-            assert!(!err.contains(bad), "{}: {err}", c.what);
+        // Quietly and with -v: what -v adds must be as clean.
+        for verbose in [false, true] {
+            let what = format!("{}{}", c.what, if verbose { " (-v)" } else { "" });
+            let mut cmd = p.cmd();
+            if verbose {
+                cmd.arg("-v");
+            }
+            cmd.args(&c.args);
+            if !c.args.iter().any(|a| a == "--client-secret-file") {
+                cmd.env("COGNITO_CLIENT_SECRET", SECRET);
+            }
+            for (name, value) in &c.env {
+                cmd.env(name, value);
+            }
+            if let Some(bytes) = &c.stdin {
+                cmd.write_stdin(bytes.clone());
+            }
+            let out = cmd
+                .env("RUST_BACKTRACE", "1")
+                .output()
+                .expect("the binary runs");
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(c.code), "{what}: {err}");
+            // Argument errors come from the parser as `error: ...`; all others as the tool's.
+            let error_lines: Vec<&str> = err
+                .lines()
+                .filter(|l| l.starts_with("error: ") || l.starts_with("cognito-refresh: error: "))
+                .collect();
+            assert_eq!(error_lines.len(), 1, "{what}: one error line: {err}");
+            assert!(
+                error_lines[0].contains(c.says),
+                "{what}: expected {:?} in {err}",
+                c.says
+            );
+            for bad in ["panicked", "backtrace", "internal error", "RUST_BACKTRACE"] {
+                assert!(!err.contains(bad), "{what}: {err}");
+            }
+            assert!(out.stdout.is_empty(), "{what}: {}", stdout(&out));
+            assert_no_secrets(&out, &secrets);
+            assert_eq!(snapshot(&p.store()), before, "{what}: the store changed");
         }
-        assert!(out.stdout.is_empty(), "{}: {}", c.what, stdout(&out));
-        assert_no_secrets(&out, &secrets);
-        assert_eq!(
-            snapshot(&p.store()),
-            before,
-            "{}: the store changed",
-            c.what
-        );
     }
     cases.len()
 }
