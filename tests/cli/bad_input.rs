@@ -597,3 +597,36 @@ fn secrets_on_argv_are_warned_about() {
         assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
     }
 }
+
+/// The examples (README and every command's --help) never put a secret on the command line.
+#[test]
+fn examples_never_pass_secrets_on_argv() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut texts = vec![("README.md".to_string(), readme)];
+    for command in [
+        "refresh", "decode", "diagnose", "store", "token", "exec", "profiles",
+    ] {
+        let out = run(bin().args([command, "--help"]), 0);
+        texts.push((format!("{command} --help"), stdout(&out)));
+    }
+    for (name, text) in texts {
+        // Command lines: those that run the tool, and their continuation lines.
+        let mut continued = false;
+        for line in text.lines() {
+            let command = continued || line.contains("cognito-refresh ");
+            continued = command && line.trim_end().ends_with('\\');
+            if !command {
+                continue;
+            }
+            for flag in [
+                "--refresh-token ",
+                "--client-secret ",
+                "--refresh-token=",
+                "--client-secret=",
+            ] {
+                assert!(!line.contains(flag), "{name}: {line}");
+            }
+        }
+    }
+}
