@@ -243,6 +243,13 @@ fn read_text(path: &Path) -> Result<Option<(String, bool)>, Error> {
     Ok(Some((text, files::readable_by_others(&meta))))
 }
 
+/// The profiles of a config file's text, checked as [`Config::load`] checks them; `path` only
+/// names the file in errors. Errors are one line, name the line and column, and never quote a
+/// value.
+pub fn parse_profiles(text: &str, path: &Path) -> Result<BTreeMap<String, Profile>, Error> {
+    parse(text, path).map(|file| file.profiles)
+}
+
 fn parse(text: &str, path: &Path) -> Result<ConfigFile, Error> {
     toml_edit::de::from_str(text).map_err(|e| {
         let place = e

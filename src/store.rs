@@ -459,7 +459,9 @@ impl PendingSave {
     }
 }
 
-fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Error> {
+/// A profile's tokens from a store file's bytes, checked as [`Store::load`] checks them; `path`
+/// and `profile` only name the file in errors. Errors never quote the content.
+pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Error> {
     // serde_json's messages may quote the content, which is secret: say where, not what.
     let probe: VersionProbe = serde_json::from_slice(bytes)
         .map_err(|e| corrupt(path, profile, describe_json_error(&e)))?;
