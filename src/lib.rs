@@ -27,6 +27,7 @@ pub mod jwt;
 pub mod refresh;
 pub mod region;
 pub mod secret_hash;
+pub mod srp;
 
 pub use error::{Error, ErrorKind};
 pub use refresh::{

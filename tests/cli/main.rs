@@ -11,4 +11,5 @@ mod util;
 mod fixture;
 mod refresh_moto;
 mod refresh_stub;
+mod srp_vectors;
 mod usage;

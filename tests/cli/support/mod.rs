@@ -2,4 +2,4 @@
 
 pub mod moto;
 
-pub use moto::{Moto, Requests, Session, moto};
+pub use moto::{Moto, Requests, SETUP_HINT, Session, moto, python};
