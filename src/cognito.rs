@@ -68,10 +68,7 @@ pub async fn refresh(
     connection: &Connection,
     request: &RefreshRequest,
 ) -> Result<Tokens, Error> {
-    let ctx = Context {
-        connection,
-        request,
-    };
+    let ctx = Context::refresh(connection, request);
     let result = match request.api {
         RefreshApi::InitiateAuth => {
             let mut call = client
@@ -122,15 +119,16 @@ pub async fn refresh(
             ),
         )
     })?;
-    tokens(result, request.api)
+    tokens(result, request.api.operation())
 }
 
-fn tokens(result: AuthenticationResultType, api: RefreshApi) -> Result<Tokens, Error> {
+/// The tokens of an `AuthenticationResult`, from `operation`.
+pub(crate) fn tokens(result: AuthenticationResultType, operation: &str) -> Result<Tokens, Error> {
     let secret = |s: Option<String>| s.filter(|s| !s.is_empty()).map(SecretString::from);
     let access_token = secret(result.access_token).ok_or_else(|| {
         Error::new(
             ErrorKind::Other,
-            format!("{} answered without an access token", api.operation()),
+            format!("{operation} answered without an access token"),
         )
     })?;
     Ok(Tokens {
@@ -148,21 +146,69 @@ fn tokens(result: AuthenticationResultType, api: RefreshApi) -> Result<Tokens, E
 }
 
 /// What an error is judged against: what was sent, and where.
-struct Context<'a> {
-    connection: &'a Connection,
-    request: &'a RefreshRequest,
+pub(crate) struct Context<'a> {
+    pub connection: &'a Connection,
+    /// The refresh request, for refresh calls: its values give the hints.
+    pub request: Option<&'a RefreshRequest>,
+    /// What was attempted, when not a refresh: sign-in, device and sign-out calls.
+    pub operation: Operation,
+    /// Secrets sent besides the refresh request's, removed from anything that comes back.
+    pub secrets: Vec<&'a SecretString>,
 }
 
-impl Context<'_> {
+/// The calls besides refresh whose errors are classified here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Refresh,
+    /// InitiateAuth with a password flow, RespondToAuthChallenge.
+    SignIn,
+    /// ConfirmDevice, UpdateDeviceStatus, ForgetDevice.
+    Device,
+    /// RevokeToken.
+    Revoke,
+    /// GlobalSignOut.
+    SignOut,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn refresh(connection: &'a Connection, request: &'a RefreshRequest) -> Self {
+        Context {
+            connection,
+            request: Some(request),
+            operation: Operation::Refresh,
+            secrets: Vec::new(),
+        }
+    }
+
+    pub(crate) fn call(
+        connection: &'a Connection,
+        operation: Operation,
+        secrets: Vec<&'a SecretString>,
+    ) -> Self {
+        Context {
+            connection,
+            request: None,
+            operation,
+            secrets,
+        }
+    }
+
     /// Removes anything secret that was sent from text that came back (some servers echo input).
     fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
-        let mut secrets = vec![self.request.refresh_token.expose_secret().to_string()];
-        if let Some(s) = &self.request.client_secret {
-            secrets.push(s.expose_secret().to_string());
-        }
-        if let Some(h) = self.request.secret_hash() {
-            secrets.push(h.expose_secret().to_string());
+        let mut secrets: Vec<String> = self
+            .secrets
+            .iter()
+            .map(|s| s.expose_secret().to_string())
+            .collect();
+        if let Some(req) = self.request {
+            secrets.push(req.refresh_token.expose_secret().to_string());
+            if let Some(s) = &req.client_secret {
+                secrets.push(s.expose_secret().to_string());
+            }
+            if let Some(h) = req.secret_hash() {
+                secrets.push(h.expose_secret().to_string());
+            }
         }
         for s in secrets.iter().filter(|s| s.len() >= 4) {
             out = out.replace(s.as_str(), "(redacted)");
@@ -170,7 +216,7 @@ impl Context<'_> {
         out
     }
 
-    fn error<E>(&self, err: SdkError<E, HttpResponse>) -> Error
+    pub(crate) fn error<E>(&self, err: SdkError<E, HttpResponse>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -274,12 +320,19 @@ const INVALID_REFRESH_TOKEN: &str = "Invalid Refresh Token";
 
 /// Turns a Cognito exception into an error of the right kind, with hints where the cause is known.
 fn classify(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -> Error {
-    let req = ctx.request;
+    let specific = match ctx.request {
+        Some(req) => classify_refresh(code, message, req),
+        None => classify_call(code, message, ctx.operation),
+    };
+    specific.unwrap_or_else(|| classify_common(code, message, status, ctx))
+}
+
+/// What a refresh's rejection means: the causes of "Invalid Refresh Token" and its siblings.
+fn classify_refresh(code: &str, message: &str, req: &RefreshRequest) -> Option<Error> {
     let client_id = &req.client_id;
-    let region = &ctx.connection.region;
     let err = |kind| Error::service(kind, code, message);
     let lower = message.to_ascii_lowercase();
-    match code {
+    let e = match code {
         "NotAuthorizedException" if message.starts_with(INVALID_REFRESH_TOKEN) => {
             let mut e = err(ErrorKind::TokenRejected).with_hint(format!(
                 "the refresh token works only with the app client that issued it: check that \
@@ -367,9 +420,99 @@ fn classify(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -
         "PasswordResetRequiredException" | "UserNotConfirmedException" => {
             err(ErrorKind::TokenRejected).with_hint("the user must sign in again")
         }
-        "ResourceNotFoundException" => err(ErrorKind::Misconfigured).with_hint(format!(
-            "no app client {client_id} in region {region}: check --client-id and --region"
-        )),
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// What a sign-in, device or sign-out call's rejection means.
+fn classify_call(code: &str, message: &str, operation: Operation) -> Option<Error> {
+    let err = |kind| Error::service(kind, code, message);
+    let lower = message.to_ascii_lowercase();
+    let e = match (code, operation) {
+        ("NotAuthorizedException", Operation::SignIn)
+            if lower.contains("secret hash")
+                || lower.contains("secrethash")
+                || lower.contains("secret was not received") =>
+        {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client has a secret: check that the one given belongs to this client",
+            )
+        }
+        ("NotAuthorizedException", Operation::SignIn) if lower.contains("attempts exceeded") => {
+            err(ErrorKind::TokenRejected)
+                .with_hint("too many failed sign-ins: wait a while before trying again")
+        }
+        ("NotAuthorizedException", Operation::SignIn) if lower.contains("disabled") => {
+            err(ErrorKind::TokenRejected).with_hint("the user is disabled in the user pool")
+        }
+        ("NotAuthorizedException", Operation::SignIn)
+            if lower.contains("not enabled") || lower.contains("not allowed") =>
+        {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client does not allow this sign-in flow: enable ALLOW_USER_SRP_AUTH or \
+                 ALLOW_USER_PASSWORD_AUTH on it, or choose the other --flow",
+            )
+        }
+        ("NotAuthorizedException", Operation::SignIn) => err(ErrorKind::TokenRejected)
+            .with_hint("the username or password is wrong (Cognito does not say which)"),
+        ("NotAuthorizedException", Operation::Revoke) if lower.contains("secret") => {
+            err(ErrorKind::Misconfigured)
+                .with_hint("RevokeToken needs the app client's secret when the client has one")
+        }
+        ("NotAuthorizedException", Operation::Device | Operation::SignOut) => {
+            err(ErrorKind::TokenRejected).with_hint(
+                "the access token was refused (expired, revoked, or from a signed-out session): \
+                 sign in again",
+            )
+        }
+        ("NotAuthorizedException", _) => err(ErrorKind::TokenRejected),
+        ("CodeMismatchException" | "ExpiredCodeException", _) => err(ErrorKind::TokenRejected)
+            .with_hint("the code is wrong or has expired: sign in again for a new one"),
+        ("InvalidPasswordException", _) => err(ErrorKind::Usage)
+            .with_hint("the new password does not meet the user pool's password policy"),
+        ("UserNotFoundException", _) => err(ErrorKind::TokenRejected)
+            .with_hint("no such user in this user pool: check --username"),
+        ("PasswordResetRequiredException", _) => err(ErrorKind::TokenRejected)
+            .with_hint("the user must reset their password before signing in"),
+        ("UserNotConfirmedException", _) => {
+            err(ErrorKind::TokenRejected).with_hint("the user has not confirmed their sign-up yet")
+        }
+        ("MFAMethodNotFoundException", _) => err(ErrorKind::Misconfigured)
+            .with_hint("the user has no MFA method set up that the user pool accepts"),
+        ("UnsupportedOperationException" | "UnsupportedTokenTypeException", Operation::Revoke) => {
+            err(ErrorKind::Misconfigured).with_hint(
+                "RevokeToken needs an app client with token revocation on, and a refresh token",
+            )
+        }
+        ("InvalidParameterException", Operation::SignIn)
+            if lower.contains("srp") || lower.contains("flow") =>
+        {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client may not allow this sign-in flow: enable ALLOW_USER_SRP_AUTH or \
+                 ALLOW_USER_PASSWORD_AUTH on it, or choose the other --flow",
+            )
+        }
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// What any call's errors mean when nothing more specific applies.
+fn classify_common(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -> Error {
+    let region = &ctx.connection.region;
+    let err = |kind| Error::service(kind, code, message);
+    match code {
+        "ResourceNotFoundException" => match ctx.request {
+            Some(req) => err(ErrorKind::Misconfigured).with_hint(format!(
+                "no app client {} in region {region}: check --client-id and --region",
+                req.client_id
+            )),
+            None => err(ErrorKind::Misconfigured).with_hint(format!(
+                "the app client, user pool or device was not found in region {region}: check \
+                 --client-id, --user-pool-id and --region"
+            )),
+        },
         "InvalidParameterException" | "OperationNotEnabledException" => {
             err(ErrorKind::Misconfigured)
         }
@@ -420,15 +563,7 @@ mod tests {
 
     fn judge(code: &str, message: &str, req: &RefreshRequest) -> Error {
         let conn = connection();
-        classify(
-            code,
-            message,
-            Some(400),
-            &Context {
-                connection: &conn,
-                request: req,
-            },
-        )
+        classify(code, message, Some(400), &Context::refresh(&conn, req))
     }
 
     #[test]
@@ -539,10 +674,7 @@ mod tests {
     fn scrub_removes_what_was_sent() {
         let req = request(true, None, RefreshApi::InitiateAuth);
         let conn = connection();
-        let ctx = Context {
-            connection: &conn,
-            request: &req,
-        };
+        let ctx = Context::refresh(&conn, &req);
         let hash = req.secret_hash().unwrap();
         let echoed = format!(
             "bad refresh-token-value client-secret-value {}",

@@ -24,6 +24,7 @@ pub mod cognito;
 pub mod endpoint;
 pub mod error;
 pub mod jwt;
+pub mod login;
 pub mod refresh;
 pub mod region;
 pub mod secret_hash;
