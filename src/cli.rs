@@ -62,10 +62,16 @@ pub struct RequestArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, or GetTokensFromRefreshToken
-    /// (needed by app clients with refresh token rotation; needs no username).
+    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken
+    /// (needed by app clients with refresh token rotation; needs no username), or the user pool
+    /// domain's OAuth2 token endpoint (sessions from the hosted UI; needs --domain).
     #[arg(long, value_enum, value_name = "API", default_value_t = Api::InitiateAuth)]
     pub api: Api,
+
+    /// The user pool's domain, for --api oauth2: https://DOMAIN (the hosted UI's, e.g.
+    /// myapp.auth.eu-west-1.amazoncognito.com, or a custom domain).
+    #[arg(long, env = "COGNITO_DOMAIN", value_name = "URL")]
+    pub domain: Option<String>,
 
     /// Key and value passed to the user pool's Lambda triggers; repeatable.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
@@ -152,6 +158,9 @@ pub enum Api {
     InitiateAuth,
     /// GetTokensFromRefreshToken, with the raw client secret.
     GetTokens,
+    /// POST /oauth2/token at the user pool's domain, the client secret as HTTP Basic.
+    #[value(name = "oauth2")]
+    OAuth2,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +273,7 @@ mod tests {
     fn rejects_bad_values() {
         for bad in [
             &["--api", "oauth"][..],
+            &["--domain"],
             &["--output", "yaml"],
             &["--timeout", "0"],
             &["--timeout", "-1"],

@@ -70,6 +70,12 @@ pub async fn refresh(
 ) -> Result<Tokens, Error> {
     let ctx = Context::refresh(connection, request);
     let result = match request.api {
+        RefreshApi::OAuth2 => {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "the OAuth2 token endpoint is not called through the SDK: use refresh::refresh",
+            ));
+        }
         RefreshApi::InitiateAuth => {
             let mut call = client
                 .initiate_auth()
@@ -360,6 +366,7 @@ fn classify_refresh(code: &str, message: &str, req: &RefreshRequest) -> Option<E
                     "refresh tokens from ADMIN_NO_SRP_AUTH are reported to fail in \
                      GetTokensFromRefreshToken: try --api initiate-auth",
                 ),
+                RefreshApi::OAuth2 => e,
             }
         }
         "NotAuthorizedException" if lower.contains("expired") => err(ErrorKind::TokenRejected)
@@ -549,6 +556,7 @@ mod tests {
             device_key: device_key.map(str::to_string),
             api,
             client_metadata: Vec::new(),
+            token_url: None,
         }
     }
 

@@ -82,11 +82,13 @@ pub fn refresh_options(
             .endpoint_url
             .or_else(|| env_var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"))
             .or_else(|| env_var("AWS_ENDPOINT_URL")),
+        domain: args.domain.filter(|d| !d.trim().is_empty()),
         access_token: s.access_token.map(trim_secret),
         id_token: s.id_token.map(trim_secret),
         api: match args.api {
             Api::InitiateAuth => RefreshApi::InitiateAuth,
             Api::GetTokens => RefreshApi::GetTokens,
+            Api::OAuth2 => RefreshApi::OAuth2,
         },
         client_metadata: args.client_metadata,
         timeout: Duration::from_secs_f64(c.timeout),

@@ -25,6 +25,7 @@ pub mod endpoint;
 pub mod error;
 pub mod jwt;
 pub mod login;
+pub mod oauth2;
 pub mod refresh;
 pub mod region;
 pub mod secret_hash;

@@ -9,6 +9,7 @@ mod support;
 mod util;
 
 mod fixture;
+mod oauth2;
 mod refresh_moto;
 mod refresh_stub;
 mod srp_vectors;

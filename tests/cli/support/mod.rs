@@ -1,5 +1,7 @@
 //! Shared test support for the integration-test crate.
 
+pub mod cognito_local;
 pub mod moto;
 
+pub use cognito_local::cognito_local;
 pub use moto::{Moto, Requests, SETUP_HINT, Session, moto, python};
