@@ -41,6 +41,107 @@ pub enum Command {
     /// Show the header and claims of an access or ID token as JSON, or the shape of a refresh
     /// token. The signature is not checked.
     Decode(DecodeArgs),
+
+    /// Sign in with a username and password: USER_SRP_AUTH (the password never leaves this
+    /// machine) or USER_PASSWORD_AUTH, answering MFA and new-password challenges.
+    ///
+    /// The password comes from --password-file, COGNITO_PASSWORD, or a prompt that does not
+    /// echo when standard input is a terminal; never from an argument.
+    ///
+    /// Example:
+    ///   cognito-refresh login --client-id 4f1example --user-pool-id eu-west-1_AbC123 \
+    ///     --username alice --print
+    #[command(verbatim_doc_comment)]
+    Login(Box<LoginArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// The username to sign in with (an email or phone number where the pool allows).
+    #[arg(long, env = "COGNITO_USERNAME", value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// srp: USER_SRP_AUTH, the password proven without being sent (needs --user-pool-id;
+    /// needed for remembered devices). password: USER_PASSWORD_AUTH.
+    #[arg(long, value_enum, value_name = "FLOW", default_value_t = Flow::Srp)]
+    pub flow: Flow,
+
+    /// Print the tokens on stdout, as `refresh --output json` does, refresh_token included.
+    #[arg(long)]
+    pub print: bool,
+
+    /// Remember this device when the user pool offers it (ConfirmDevice): later sign-ins
+    /// answer the device challenge, and refreshes send the device key.
+    #[arg(long)]
+    pub remember_device: bool,
+
+    /// Read the password from a file (`-`: standard input) [env: COGNITO_PASSWORD].
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// Read the new password NEW_PASSWORD_REQUIRED asks for from a file (`-`: standard input)
+    /// [env: COGNITO_NEW_PASSWORD].
+    #[arg(long, value_name = "PATH")]
+    pub new_password_file: Option<PathBuf>,
+
+    /// The one-time code for SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP (asked on a terminal
+    /// when absent).
+    #[arg(long, env = "COGNITO_MFA_CODE", hide_env_values = true, value_name = "CODE",
+          value_parser = secret)]
+    pub mfa_code: Option<SecretString>,
+
+    /// The MFA to use when Cognito lets the user choose (SELECT_MFA_TYPE).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub mfa_type: Option<MfaType>,
+
+    /// The app client id.
+    #[arg(long, env = "COGNITO_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the app client's secret from a file (`-`: standard input).
+    #[arg(long, value_name = "PATH", conflicts_with = "client_secret")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// The app client's secret. Prefer the environment variable or --client-secret-file.
+    #[arg(long, env = "COGNITO_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET",
+          value_parser = secret)]
+    pub client_secret: Option<SecretString>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Key and value passed to the user pool's Lambda triggers; repeatable.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub client_metadata: Vec<(String, String)>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// USER_SRP_AUTH.
+    Srp,
+    /// USER_PASSWORD_AUTH.
+    Password,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaType {
+    /// SOFTWARE_TOKEN_MFA: an authenticator app.
+    Totp,
+    /// SMS_MFA: a text message.
+    Sms,
+    /// EMAIL_OTP: an email.
+    Email,
+}
+
+impl MfaType {
+    /// The name SELECT_MFA_TYPE takes.
+    pub fn challenge(self) -> &'static str {
+        match self {
+            MfaType::Totp => "SOFTWARE_TOKEN_MFA",
+            MfaType::Sms => "SMS_MFA",
+            MfaType::Email => "EMAIL_OTP",
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ mod commands;
 mod input;
 mod log;
 mod output;
+mod prompt;
 
 use anyhow::Result;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -45,6 +46,7 @@ fn run(cli: Cli, matches: &ArgMatches, log: &Log) -> Result<()> {
     match cli.command {
         Command::Refresh(args) => commands::refresh::run(*args, sub, log),
         Command::Decode(args) => commands::decode::run(args),
+        Command::Login(args) => commands::login::run(*args, sub, log),
     }
 }
 

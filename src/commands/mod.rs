@@ -1,6 +1,7 @@
 //! One module per subcommand: each takes its parsed arguments and does the work.
 
 pub mod decode;
+pub mod login;
 pub mod refresh;
 
 use anyhow::{Context as _, Result, anyhow};

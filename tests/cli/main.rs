@@ -9,6 +9,8 @@ mod support;
 mod util;
 
 mod fixture;
+mod login_moto;
+mod login_stub;
 mod oauth2;
 mod refresh_moto;
 mod refresh_stub;
