@@ -330,35 +330,24 @@ async fn invalid_refresh_token_lists_its_causes() {
 }
 
 #[tokio::test]
-async fn throttling_then_success_is_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(cognito_error("TooManyRequestsException", "Rate exceeded"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(success(tokens()))
-        .mount(&server)
-        .await;
-    json_tokens(&run(&mut refresh(&server), 0));
-    assert_eq!(requests(&server).await.len(), 2);
-}
-
-#[tokio::test]
-async fn server_error_then_success_is_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("<html>oops</html>"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(success(tokens()))
-        .mount(&server)
-        .await;
-    json_tokens(&run(&mut refresh(&server), 0));
-    assert_eq!(requests(&server).await.len(), 2);
+async fn throttling_or_server_error_then_success_is_retried() {
+    for first in [
+        cognito_error("TooManyRequestsException", "Rate exceeded"),
+        ResponseTemplate::new(500).set_body_string("<html>oops</html>"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(first)
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(success(tokens()))
+            .mount(&server)
+            .await;
+        json_tokens(&run(&mut refresh(&server), 0));
+        assert_eq!(requests(&server).await.len(), 2);
+    }
 }
 
 #[tokio::test]
