@@ -10,6 +10,7 @@ mod util;
 
 mod fixture;
 mod login_moto;
+mod login_srp_stub;
 mod login_stub;
 mod oauth2;
 mod refresh_moto;
