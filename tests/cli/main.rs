@@ -8,6 +8,7 @@
 mod support;
 mod util;
 
+mod device_lib;
 mod fixture;
 mod login_moto;
 mod login_srp_stub;
