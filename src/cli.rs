@@ -391,6 +391,43 @@ mod tests {
     }
 
     #[test]
+    fn login_takes_no_password_argument() {
+        let base = ["login", "--username", "alice", "--client-id", "c1"];
+        for bad in [
+            &["--password", "p"][..],
+            &["--flow", "custom"],
+            &["--mfa-type", "voice"],
+            &["--client-secret", "a", "--client-secret-file", "f"],
+        ] {
+            assert!(parse(&[&base[..], bad].concat()).is_err(), "{bad:?}");
+        }
+        let cli = parse(
+            &[
+                &base[..],
+                &[
+                    "--flow",
+                    "password",
+                    "--mfa-code",
+                    "123456",
+                    "--mfa-type",
+                    "totp",
+                ],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let Command::Login(l) = cli.command else {
+            panic!("not login")
+        };
+        assert_eq!(l.flow, Flow::Password);
+        assert_eq!(
+            l.mfa_type.map(MfaType::challenge),
+            Some("SOFTWARE_TOKEN_MFA")
+        );
+        assert!(!format!("{l:?}").contains("123456"));
+    }
+
+    #[test]
     fn debug_redacts_secrets() {
         let r = refresh(&[
             "--refresh-token",
