@@ -492,6 +492,14 @@ fn classify_call(code: &str, message: &str, operation: Operation) -> Option<Erro
                 "RevokeToken needs an app client with token revocation on, and a refresh token",
             )
         }
+        ("ResourceNotFoundException", Operation::SignIn | Operation::Device)
+            if lower.contains("device") =>
+        {
+            err(ErrorKind::TokenRejected).with_hint(
+                "the user pool no longer knows the remembered device: `forget-device` drops it \
+                 from the store, then sign in again",
+            )
+        }
         ("InvalidParameterException", Operation::SignIn)
             if lower.contains("srp") || lower.contains("flow") =>
         {
@@ -639,6 +647,116 @@ mod tests {
             assert_eq!(e.kind(), kind, "{code}: {message}");
             assert_eq!(e.code(), Some(code));
         }
+    }
+
+    #[test]
+    fn sign_in_and_sign_out_errors_have_their_own_kinds() {
+        let conn = connection();
+        let password = SecretString::from("Corr3ct-Horse");
+        let judge_call = |op, code: &str, message: &str| {
+            classify(
+                code,
+                message,
+                Some(400),
+                &Context::call(&conn, op, vec![&password]),
+            )
+        };
+        let cases = [
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Incorrect username or password.",
+                ErrorKind::TokenRejected,
+                "password",
+            ),
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Password attempts exceeded",
+                ErrorKind::TokenRejected,
+                "wait",
+            ),
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Unable to verify secret hash for client c",
+                ErrorKind::Misconfigured,
+                "secret",
+            ),
+            (
+                Operation::SignIn,
+                "InvalidParameterException",
+                "USER_SRP_AUTH is not enabled for the client.",
+                ErrorKind::Misconfigured,
+                "ALLOW_USER_SRP_AUTH",
+            ),
+            (
+                Operation::SignIn,
+                "CodeMismatchException",
+                "Invalid code received for user",
+                ErrorKind::TokenRejected,
+                "code",
+            ),
+            (
+                Operation::SignIn,
+                "InvalidPasswordException",
+                "Password does not conform to policy",
+                ErrorKind::Usage,
+                "policy",
+            ),
+            (
+                Operation::SignIn,
+                "UserNotConfirmedException",
+                "User is not confirmed.",
+                ErrorKind::TokenRejected,
+                "confirmed",
+            ),
+            (
+                Operation::Revoke,
+                "UnsupportedTokenTypeException",
+                "",
+                ErrorKind::Misconfigured,
+                "revocation",
+            ),
+            (
+                Operation::SignOut,
+                "NotAuthorizedException",
+                "Access Token has been revoked",
+                ErrorKind::TokenRejected,
+                "sign in again",
+            ),
+            (
+                Operation::Device,
+                "ResourceNotFoundException",
+                "Device does not exist.",
+                ErrorKind::TokenRejected,
+                "forget-device",
+            ),
+            (
+                Operation::SignIn,
+                "TooManyRequestsException",
+                "Rate exceeded",
+                ErrorKind::Transient,
+                "throttling",
+            ),
+        ];
+        for (op, code, message, kind, hint) in cases {
+            let e = judge_call(op, code, message);
+            assert_eq!(e.kind(), kind, "{op:?} {code}: {message}");
+            assert!(
+                e.hints().iter().any(|h| h.contains(hint)),
+                "{op:?} {code}: {:?}",
+                e.hints()
+            );
+        }
+    }
+
+    #[test]
+    fn scrub_removes_the_secrets_of_a_call() {
+        let conn = connection();
+        let password = SecretString::from("Corr3ct-Horse");
+        let ctx = Context::call(&conn, Operation::SignIn, vec![&password]);
+        assert_eq!(ctx.scrub("bad Corr3ct-Horse!"), "bad (redacted)!");
     }
 
     #[test]
