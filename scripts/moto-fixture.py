@@ -20,8 +20,11 @@ line on stdout:
     {"cmd": "global_sign_out", "access_token": str}
         -> {"ok": true}
     {"cmd": "requests"}
-        -> {"total": N, "by_target": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n, ...}}
-           (every request the server received, the fixture's own set-up calls included)
+        -> {"total": N, "by_target": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n, ...},
+            "by_client": {"<ClientId>": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n}}}
+           (every request the server received, the fixture's own set-up calls included;
+           by_client counts InitiateAuth calls per app client, so a test that owns a
+           session's client sees exactly its own calls)
 
 A failing command answers {"error": "message"} and the fixture keeps serving. End of
 stdin (the parent closed the pipe or died) stops the server and exits 0. Only protocol
@@ -76,30 +79,41 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 class RequestCounter:
-    """WSGI middleware counting requests by X-Amz-Target (and InitiateAuth's AuthFlow)."""
+    """WSGI middleware counting requests by X-Amz-Target (and InitiateAuth's AuthFlow),
+    and InitiateAuth calls by app client."""
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
         self.total = 0
         self.by_target = {}
+        self.by_client = {}
 
     def __call__(self, environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
         keys = [operation or "(no target)"]
+        client_keys = []
+        client_id = None
         if operation == "InitiateAuth":
             body = self._buffer_body(environ)
             try:
-                flow = json.loads(body or b"{}").get("AuthFlow")
+                request = json.loads(body or b"{}")
+                flow = request.get("AuthFlow")
+                client_id = request.get("ClientId")
             except (ValueError, AttributeError):
                 flow = None
             if isinstance(flow, str):
                 keys.append(f"InitiateAuth:{flow}")
+                client_keys = [operation, f"InitiateAuth:{flow}"]
         with self.lock:
             self.total += 1
             for key in keys:
                 self.by_target[key] = self.by_target.get(key, 0) + 1
+            if isinstance(client_id, str):
+                counts = self.by_client.setdefault(client_id, {})
+                for key in client_keys:
+                    counts[key] = counts.get(key, 0) + 1
         return self.app(environ, start_response)
 
     @staticmethod
@@ -122,7 +136,11 @@ class RequestCounter:
 
     def snapshot(self):
         with self.lock:
-            return {"total": self.total, "by_target": dict(sorted(self.by_target.items()))}
+            return {
+                "total": self.total,
+                "by_target": dict(sorted(self.by_target.items())),
+                "by_client": {c: dict(v) for c, v in sorted(self.by_client.items())},
+            }
 
 
 def secret_hash(username, client_id, client_secret):

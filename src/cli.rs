@@ -2,7 +2,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
+use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Keep Amazon Cognito user-pool tokens fresh.
 ///
@@ -24,6 +26,9 @@ pub struct Cli {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,6 +47,41 @@ pub enum Command {
     /// token. The signature is not checked.
     Decode(DecodeArgs),
 
+    /// Save a refresh token (and optionally access and ID tokens) in a profile's token store.
+    ///
+    /// The refresh token is read from --refresh-token-file, COGNITO_REFRESH_TOKEN, or standard
+    /// input. A profile that is not in the config file is created from the options given.
+    ///
+    /// Example:
+    ///   cognito-refresh store --profile ci --client-id 4f1example --region eu-west-1 < rt.txt
+    #[command(verbatim_doc_comment)]
+    Store(Box<StoreArgs>),
+
+    /// Print a valid access (or ID) token of a profile, refreshing it only when needed.
+    ///
+    /// The stored token is printed when it stays valid for --min-ttl; otherwise the tokens are
+    /// refreshed (once, however many processes ask at the same time) and stored first.
+    ///
+    /// Example:
+    ///   cognito-refresh token --profile ci | sed 's/^/Authorization: Bearer /' |
+    ///     curl -H @- https://api.example.com/
+    #[command(verbatim_doc_comment)]
+    Token(Box<TokenArgs>),
+
+    /// Run a command with a profile's valid tokens in its environment.
+    ///
+    /// Sets COGNITO_ACCESS_TOKEN, COGNITO_ID_TOKEN and COGNITO_TOKEN_EXPIRES_AT (removing stale
+    /// ones), and COGNITO_REFRESH_EXEC to the profile's name. The command replaces this process:
+    /// it gets signals directly, and its exit status is this command's.
+    ///
+    /// Example:
+    ///   cognito-refresh exec --profile ci -- ./deploy.sh --stage prod
+    #[command(verbatim_doc_comment)]
+    Exec(Box<ExecArgs>),
+
+    /// List the profiles and the state of their tokens (never a token).
+    Profiles(ProfilesArgs),
+
     /// Sign in with a username and password: USER_SRP_AUTH (the password never leaves this
     /// machine) or USER_PASSWORD_AUTH, answering MFA and new-password challenges.
     ///
@@ -53,6 +93,181 @@ pub enum Command {
     ///     --username alice --print
     #[command(verbatim_doc_comment)]
     Login(Box<LoginArgs>),
+
+    /// Make Cognito forget the profile's remembered device (ForgetDevice), and drop it from
+    /// the store.
+    ForgetDevice(Box<ForgetDeviceArgs>),
+
+    /// Sign out: RevokeToken for the stored refresh token (or GlobalSignOut with --global),
+    /// then remove the profile's tokens from the store.
+    ///
+    /// When the revoke or sign-out fails nothing is removed, unless --force.
+    ///
+    /// Example:
+    ///   cognito-refresh logout --profile dev
+    #[command(verbatim_doc_comment)]
+    Logout(Box<LogoutArgs>),
+}
+
+/// Which profile, and where its settings and tokens are kept. Every command takes them.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Profile")]
+pub struct ProfileArgs {
+    /// The profile: settings from the config file, tokens from the token store.
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "COGNITO_PROFILE",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
+    /// The config file [default: $XDG_CONFIG_HOME/cognito-refresh/config.toml, else
+    /// ~/.config/cognito-refresh/config.toml].
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_REFRESH_CONFIG",
+        value_name = "PATH"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// The token store's directory [default: $XDG_STATE_HOME/cognito-refresh, else
+    /// ~/.local/state/cognito-refresh].
+    #[arg(
+        long = "store",
+        id = "store_dir",
+        global = true,
+        env = "COGNITO_REFRESH_STORE",
+        value_name = "DIR"
+    )]
+    pub store_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// Print the ID token instead of the access token.
+    #[arg(long)]
+    pub id: bool,
+
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// Run even inside another `cognito-refresh exec` (COGNITO_REFRESH_EXEC is set).
+    #[arg(long)]
+    pub allow_nested: bool,
+
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+
+    /// The command to run and its arguments (after `--` when they start with `-`).
+    #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true)]
+    pub command: Vec<OsString>,
+}
+
+/// When stored tokens are good enough.
+#[derive(Args, Debug)]
+pub struct FreshnessArgs {
+    /// Refresh when the token expires within this: 5m, 300s, 1h, 1h30m, or seconds.
+    #[arg(long, env = "COGNITO_MIN_TTL", value_name = "DURATION", default_value = "5m",
+          value_parser = parse_duration)]
+    pub min_ttl: Duration,
+
+    /// Refresh even when the stored tokens are valid.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfilesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a refresh needs besides the refresh token, which comes from the store: these fill in
+/// or override the profile's settings.
+#[derive(Args, Debug)]
+pub struct SettingsArgs {
+    /// The app client id the refresh token was issued to.
+    #[arg(long, env = "COGNITO_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the app client's secret from a file (`-`: standard input).
+    #[arg(long, value_name = "PATH", conflicts_with = "client_secret")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// The app client's secret. Prefer the environment variable or --client-secret-file.
+    #[arg(long, env = "COGNITO_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET",
+          value_parser = secret)]
+    pub client_secret: Option<SecretString>,
+
+    /// The user's Cognito username, for SECRET_HASH (the real username, not an email alias).
+    /// Read from the stored tokens when absent.
+    #[arg(long, env = "COGNITO_USERNAME", value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// The device key, when the user pool tracks devices. Read from the stored tokens when
+    /// absent.
+    #[arg(long, env = "COGNITO_DEVICE_KEY", value_name = "KEY")]
+    pub device_key: Option<String>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken
+    /// (needed by app clients with refresh token rotation; needs no username), or the user pool
+    /// domain's OAuth2 token endpoint (sessions from the hosted UI; needs --domain).
+    #[arg(long, value_enum, value_name = "API", default_value_t = Api::InitiateAuth)]
+    pub api: Api,
+
+    /// The user pool's domain, for --api oauth2: https://DOMAIN (the hosted UI's, e.g.
+    /// myapp.auth.eu-west-1.amazoncognito.com, or a custom domain). Also the profile's `domain`.
+    #[arg(long, env = "COGNITO_DOMAIN", value_name = "URL")]
+    pub domain: Option<String>,
+
+    /// Key and value passed to the user pool's Lambda triggers; repeatable.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub client_metadata: Vec<(String, String)>,
+}
+
+impl SettingsArgs {
+    /// The same request, with no refresh token and no tokens given.
+    pub fn into_request(self) -> RequestArgs {
+        RequestArgs {
+            session: SessionArgs {
+                client_id: self.client_id,
+                refresh_token_file: None,
+                refresh_token: None,
+                client_secret_file: self.client_secret_file,
+                client_secret: self.client_secret,
+                username: self.username,
+                device_key: self.device_key,
+                access_token: None,
+                id_token: None,
+            },
+            connection: self.connection,
+            api: self.api,
+            domain: self.domain,
+            client_metadata: self.client_metadata,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -66,12 +281,14 @@ pub struct LoginArgs {
     #[arg(long, value_enum, value_name = "FLOW", default_value_t = Flow::Srp)]
     pub flow: Flow,
 
-    /// Print the tokens on stdout, as `refresh --output json` does, refresh_token included.
+    /// Also print the tokens on stdout, as `refresh --output json` does, refresh_token
+    /// included. Without a profile, the tokens are only printed.
     #[arg(long)]
     pub print: bool,
 
-    /// Remember this device when the user pool offers it (ConfirmDevice): later sign-ins
-    /// answer the device challenge, and refreshes send the device key.
+    /// Remember this device when the user pool offers it (ConfirmDevice), keeping its key and
+    /// password in the store: later sign-ins answer the device challenge, and refreshes send
+    /// the device key. Also the profile's `remember_device = true`.
     #[arg(long)]
     pub remember_device: bool,
 
@@ -145,6 +362,27 @@ impl MfaType {
 }
 
 #[derive(Args, Debug)]
+pub struct ForgetDeviceArgs {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// GlobalSignOut with the access token instead of RevokeToken: every refresh token of the
+    /// user, on every device, stops working.
+    #[arg(long)]
+    pub global: bool,
+
+    /// Remove the stored tokens even when the revoke or sign-out fails.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct RefreshArgs {
     #[command(flatten)]
     pub request: RequestArgs,
@@ -170,7 +408,7 @@ pub struct RequestArgs {
     pub api: Api,
 
     /// The user pool's domain, for --api oauth2: https://DOMAIN (the hosted UI's, e.g.
-    /// myapp.auth.eu-west-1.amazoncognito.com, or a custom domain).
+    /// myapp.auth.eu-west-1.amazoncognito.com, or a custom domain). Also the profile's `domain`.
     #[arg(long, env = "COGNITO_DOMAIN", value_name = "URL")]
     pub domain: Option<String>,
 
@@ -182,9 +420,9 @@ pub struct RequestArgs {
 /// The session to refresh: who, with which secrets.
 #[derive(Args, Debug)]
 pub struct SessionArgs {
-    /// The app client id the refresh token was issued to.
+    /// The app client id the refresh token was issued to (or the profile's client_id).
     #[arg(long, env = "COGNITO_CLIENT_ID", value_name = "ID")]
-    pub client_id: String,
+    pub client_id: Option<String>,
 
     /// Read the refresh token from a file (`-`: standard input).
     #[arg(long, value_name = "PATH", conflicts_with = "refresh_token")]
@@ -291,6 +529,47 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A duration: `5m`, `300s`, `1h`, `1h30m`, `2d`, or a number of seconds; at most 30 days.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    const EXPECTED: &str = "expected a duration like 5m, 300s, 1h or 1h30m, or a number of seconds";
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(EXPECTED.into());
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return Err(EXPECTED.into());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| EXPECTED.to_string())?;
+        rest = &rest[digits..];
+        let unit_len = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        let seconds = match &rest[..unit_len] {
+            // A bare number is seconds, but only on its own: `5m30` is ambiguous.
+            "" if total == 0 && rest.is_empty() => 1,
+            "s" | "sec" | "secs" => 1,
+            "m" | "min" | "mins" => 60,
+            "h" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86_400,
+            _ => return Err(EXPECTED.into()),
+        };
+        rest = &rest[unit_len..];
+        total = number
+            .checked_mul(seconds)
+            .and_then(|n| total.checked_add(n))
+            .ok_or_else(|| EXPECTED.to_string())?;
+    }
+    if total > 30 * 86_400 {
+        return Err("at most 30 days".into());
+    }
+    Ok(Duration::from_secs(total))
+}
+
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 3600.0 => Ok(t),
@@ -388,6 +667,85 @@ mod tests {
             assert!(parse(&args).is_err(), "{bad:?}");
         }
         assert!(parse(&["refresh", "-v", "-q", "--client-id", "c"]).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        for (text, secs) in [
+            ("5m", 300),
+            ("300s", 300),
+            ("300", 300),
+            ("1h", 3600),
+            ("1h30m", 5400),
+            ("2d", 172_800),
+            ("0", 0),
+            (" 10 ", 10),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "m",
+            "5x",
+            "-5m",
+            "5m30",
+            "1.5h",
+            "99999999999999999999",
+            "31d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn profile_options_go_with_every_command() {
+        let cli = parse(&[
+            "token",
+            "--profile",
+            "ci",
+            "--store",
+            "/s",
+            "--min-ttl",
+            "1h",
+            "--id",
+        ])
+        .unwrap();
+        assert_eq!(cli.profile.profile.as_deref(), Some("ci"));
+        assert_eq!(cli.profile.store_dir, Some(PathBuf::from("/s")));
+        match cli.command {
+            Command::Token(t) => {
+                assert!(t.id);
+                assert_eq!(t.freshness.min_ttl, Duration::from_secs(3600));
+                assert!(!t.freshness.force);
+            }
+            other => panic!("{other:?}"),
+        }
+        let cli = parse(&["--profile", "x", "decode", "--config", "/c.toml", "t"]).unwrap();
+        assert_eq!(cli.profile.profile.as_deref(), Some("x"));
+        assert_eq!(cli.profile.config, Some(PathBuf::from("/c.toml")));
+        assert!(parse(&["token", "--min-ttl", "soon"]).is_err());
+    }
+
+    #[test]
+    fn exec_takes_the_command_and_its_options() {
+        for args in [
+            &["exec", "-p", "ci", "--", "sh", "-c", "exit 7"][..],
+            &["exec", "-p", "ci", "sh", "-c", "exit 7"],
+        ] {
+            match parse(args).unwrap().command {
+                Command::Exec(e) => {
+                    assert_eq!(e.command, ["sh", "-c", "exit 7"].map(OsString::from));
+                    assert!(!e.allow_nested);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(parse(&["exec", "-p", "ci"]).is_err());
+        assert!(parse(&["exec", "-p", "ci", "--"]).is_err());
     }
 
     #[test]

@@ -16,13 +16,19 @@
 //! # }
 //! ```
 //!
+//! Profiles ([`config`]) and the token store ([`store`]) keep tokens between runs:
+//! [`fresh_tokens`] serves stored tokens while they are valid and refreshes them, under a
+//! per-profile lock, when they are not.
+//!
 //! The core never prints and never exits. What it decided and why (which region, which username
 //! for SECRET_HASH) comes back as [`Note`]s for the caller to log or ignore. Secrets are held in
 //! [`SecretString`]s, whose `Debug` prints no value.
 
 pub mod cognito;
+pub mod config;
 pub mod endpoint;
 pub mod error;
+mod files;
 pub mod jwt;
 pub mod login;
 pub mod oauth2;
@@ -30,9 +36,11 @@ pub mod refresh;
 pub mod region;
 pub mod secret_hash;
 pub mod srp;
+pub mod store;
 
 pub use error::{Error, ErrorKind};
 pub use refresh::{
     NewDevice, Note, Plan, RefreshApi, RefreshOptions, Source, Tokens, plan, refresh,
 };
 pub use secrecy::{ExposeSecret, SecretString};
+pub use store::{Entry, Need, Outcome, Policy, Store, fresh_tokens};

@@ -14,6 +14,13 @@ impl Log {
         }
     }
 
+    /// Something the user should know happened (a file created), unless `-q`.
+    pub fn notice(&self, message: &str) {
+        if !self.quiet {
+            eprintln(&format!("cognito-refresh: {message}"));
+        }
+    }
+
     pub fn warn(&self, message: &str) {
         if !self.quiet {
             eprintln(&format!("cognito-refresh: warning: {message}"));

@@ -5,6 +5,7 @@ mod commands;
 mod input;
 mod log;
 mod output;
+mod profile;
 mod prompt;
 
 use anyhow::Result;
@@ -43,10 +44,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli, matches: &ArgMatches, log: &Log) -> Result<()> {
     // The subcommand's own matches tell where its values came from (flag or environment).
     let sub = matches.subcommand().map_or(matches, |(_, m)| m);
+    let profile = &cli.profile;
     match cli.command {
-        Command::Refresh(args) => commands::refresh::run(*args, sub, log),
+        Command::Refresh(args) => commands::refresh::run(*args, profile, sub, log),
         Command::Decode(args) => commands::decode::run(args),
-        Command::Login(args) => commands::login::run(*args, sub, log),
+        Command::Store(args) => commands::store::run(*args, profile, sub, log),
+        Command::Token(args) => commands::token::run(*args, profile, sub, log),
+        Command::Exec(args) => commands::exec::run(*args, profile, sub, log),
+        Command::Profiles(args) => commands::profiles::run(args, profile, log),
+        Command::Login(args) => commands::login::run(*args, profile, sub, log),
+        Command::ForgetDevice(args) => commands::forget_device::run(*args, profile, sub, log),
+        Command::Logout(args) => commands::logout::run(*args, profile, sub, log),
     }
 }
 

@@ -10,8 +10,10 @@ use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;
 
-/// Which Cognito API refreshes the tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which Cognito API refreshes the tokens. In config files: `initiate-auth`, `get-tokens` or
+/// `oauth2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RefreshApi {
     /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`, `SECRET_HASH` and `DEVICE_KEY`. Never rotates.
     #[default]
@@ -22,10 +24,20 @@ pub enum RefreshApi {
     /// The user pool domain's OAuth2 token endpoint (`/oauth2/token`), for sessions from the
     /// hosted UI or a federated provider. Needs the domain; returns a new refresh token when
     /// rotation is on.
+    #[serde(rename = "oauth2")]
     OAuth2,
 }
 
 impl RefreshApi {
+    /// The name of the `--api` value and of the config file's `api` key.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefreshApi::InitiateAuth => "initiate-auth",
+            RefreshApi::GetTokens => "get-tokens",
+            RefreshApi::OAuth2 => "oauth2",
+        }
+    }
+
     /// The operation's name in Cognito's API.
     pub fn operation(self) -> &'static str {
         match self {
@@ -475,7 +487,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
 }
 
 /// Refuses what cannot be a refresh token, before it is sent anywhere. Messages never quote it.
-fn check_refresh_token(token: &str) -> Result<(), Error> {
+pub fn check_refresh_token(token: &str) -> Result<(), Error> {
     if token.is_empty() {
         return Err(Error::usage("the refresh token is empty"));
     }

@@ -1,8 +1,14 @@
 //! One module per subcommand: each takes its parsed arguments and does the work.
 
 pub mod decode;
+pub mod exec;
+pub mod forget_device;
 pub mod login;
+pub mod logout;
+pub mod profiles;
 pub mod refresh;
+pub mod store;
+pub mod token;
 
 use anyhow::{Context as _, Result, anyhow};
 use std::io::{self, Write};

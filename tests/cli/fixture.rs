@@ -45,3 +45,21 @@ fn requests_are_counted_by_target_and_flow() {
         "{after:?}"
     );
 }
+
+#[test]
+fn initiate_auth_calls_are_counted_by_client() {
+    let s = fixture().session(false);
+    let r = fixture().requests();
+    // This session's client is this test's own: its counts are exact.
+    assert_eq!(
+        r.count_for(&s.client_id, "InitiateAuth:USER_PASSWORD_AUTH"),
+        1,
+        "{r:?}"
+    );
+    assert_eq!(r.count_for(&s.client_id, "InitiateAuth"), 1, "{r:?}");
+    assert_eq!(
+        r.count_for(&s.client_id, "InitiateAuth:REFRESH_TOKEN_AUTH"),
+        0
+    );
+    assert_eq!(r.count_for("no-such-client", "InitiateAuth"), 0);
+}

@@ -17,4 +17,7 @@ mod oauth2;
 mod refresh_moto;
 mod refresh_stub;
 mod srp_vectors;
+mod store_moto;
+mod store_stub;
+mod store_usage;
 mod usage;

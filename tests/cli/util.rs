@@ -132,3 +132,65 @@ pub fn assert_no_secrets(out: &Output, secrets: &[&str]) {
         assert!(!all.contains(secret), "a secret reached the output:\n{all}");
     }
 }
+
+/// A config file and a token store of their own, for one test: every command from `cmd()`
+/// uses them (through COGNITO_REFRESH_CONFIG and COGNITO_REFRESH_STORE), and nothing else.
+pub struct Profiles {
+    pub dir: TempDir,
+}
+
+impl Profiles {
+    pub fn new() -> Profiles {
+        Profiles {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub fn config(&self) -> std::path::PathBuf {
+        self.dir.path().join("config").join("config.toml")
+    }
+
+    pub fn store(&self) -> std::path::PathBuf {
+        self.dir.path().join("state").join("cognito-refresh")
+    }
+
+    /// A profile's store file.
+    pub fn store_file(&self, profile: &str) -> std::path::PathBuf {
+        self.store().join(format!("{profile}.json"))
+    }
+
+    /// The binary, with this config file and store.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = bin();
+        cmd.env("COGNITO_REFRESH_CONFIG", self.config())
+            .env("COGNITO_REFRESH_STORE", self.store());
+        cmd
+    }
+
+    /// A profile's store file, parsed.
+    pub fn entry(&self, profile: &str) -> Value {
+        let text = std::fs::read_to_string(self.store_file(profile)).expect("the store file");
+        serde_json::from_str(&text).expect("the store file is JSON")
+    }
+
+    /// Writes the config file, 0600 in a 0700 directory.
+    pub fn write_config(&self, text: &str) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = self.config();
+        let dir = path.parent().unwrap();
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// The Unix permission bits of a file.
+pub fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}

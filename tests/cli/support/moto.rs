@@ -62,12 +62,26 @@ pub struct Requests {
     /// By operation (`InitiateAuth`, `GlobalSignOut`, ...), and for InitiateAuth also by
     /// flow (`InitiateAuth:REFRESH_TOKEN_AUTH`, `InitiateAuth:USER_PASSWORD_AUTH`).
     pub by_target: BTreeMap<String, u64>,
+    /// InitiateAuth calls by app client id, then by `InitiateAuth` and `InitiateAuth:<flow>`.
+    /// Each session has its own client, so these counts are exact even while other tests run.
+    #[serde(default)]
+    pub by_client: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Requests {
     /// The count for one `by_target` key; 0 when there was none.
     pub fn count(&self, target: &str) -> u64 {
         self.by_target.get(target).copied().unwrap_or(0)
+    }
+
+    /// The count for one app client and key (`InitiateAuth:REFRESH_TOKEN_AUTH`, say); 0 when
+    /// there was none.
+    pub fn count_for(&self, client_id: &str, target: &str) -> u64 {
+        self.by_client
+            .get(client_id)
+            .and_then(|c| c.get(target))
+            .copied()
+            .unwrap_or(0)
     }
 }
 

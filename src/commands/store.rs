@@ -1,0 +1,160 @@
+//! `cognito-refresh store`: save a refresh token, and optionally access and ID tokens, in a
+//! profile's token store.
+
+use crate::cli::{ProfileArgs, StoreArgs};
+use crate::input::{StdinOnce, read_limited, read_secret, source, warn_secrets_on_command_line};
+use crate::log::Log;
+use crate::profile::{self, Chosen};
+use anyhow::Result;
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use cognito_refresh::jwt::{self, Claims};
+use cognito_refresh::refresh::check_refresh_token;
+use cognito_refresh::{Entry, Error as CoreError, ExposeSecret, SecretString};
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+pub fn run(args: StoreArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
+    let mut chosen = profile::require(global, "store")?;
+    profile::create_if_absent(&mut chosen, &args.request, matches, log)?;
+    warn_secrets_on_command_line(matches, log);
+    let s = args.request.session;
+
+    let mut stdin = StdinOnce::default();
+    // An empty variable is an unset one.
+    let given = s.refresh_token.filter(|t| {
+        source(matches, "refresh_token") != Some(ValueSource::EnvVariable)
+            || !t.expose_secret().trim().is_empty()
+    });
+    let refresh_token = match read_secret(
+        s.refresh_token_file.as_deref(),
+        given,
+        "refresh token",
+        &mut stdin,
+    )? {
+        Some(token) => token,
+        None if !std::io::stdin().is_terminal() => {
+            let token = read_limited(std::io::stdin().lock(), "standard input")?;
+            if token.expose_secret().is_empty() {
+                return Err(CoreError::usage(
+                    "no refresh token: standard input is empty; pipe the token to it, set \
+                     COGNITO_REFRESH_TOKEN, or pass --refresh-token-file PATH",
+                )
+                .into());
+            }
+            token
+        }
+        None => {
+            return Err(CoreError::usage(
+                "no refresh token: pipe it to standard input, set COGNITO_REFRESH_TOKEN, or pass \
+                 --refresh-token-file PATH",
+            )
+            .into());
+        }
+    };
+    check_refresh_token(refresh_token.expose_secret())?;
+
+    let from_profile = |get: fn(&cognito_refresh::config::Profile) -> Option<&String>| {
+        chosen.profile().and_then(get).cloned()
+    };
+    let merge = |id: &str, given: Option<String>, profile: Option<String>| {
+        let given = given.filter(|v| !v.trim().is_empty());
+        match source(matches, id) {
+            Some(ValueSource::CommandLine) => given,
+            _ => profile.or(given),
+        }
+    };
+    let client_id = merge(
+        "client_id",
+        s.client_id,
+        from_profile(|p| p.client_id.as_ref()),
+    )
+    .ok_or_else(|| {
+        CoreError::usage(format!(
+            "no app client id for profile {}: pass --client-id ID (it is saved in the new \
+                 profile), or add client_id to the profile in {}",
+            chosen.name,
+            chosen.config.path.display()
+        ))
+    })?;
+    let access = token_claims(s.access_token.as_ref(), "access token")?;
+    let id = token_claims(s.id_token.as_ref(), "ID token")?;
+    for (claims, what) in [(&access, "access token"), (&id, "ID token")] {
+        if let Some(other) = claims.as_ref().and_then(Claims::client_id)
+            && other != client_id
+        {
+            log.warn(&format!(
+                "the {what} was issued to app client {other}, not {client_id}"
+            ));
+        }
+    }
+
+    let mut entry = Entry::new(client_id.trim(), refresh_token);
+    entry.expires_at = access.as_ref().and_then(Claims::expires);
+    if s.access_token.is_some() && entry.expires_at.is_none() {
+        return Err(CoreError::usage("the access token given has no exp claim").into());
+    }
+    entry.access_token = s.access_token;
+    entry.id_token = s.id_token;
+    entry.device_key = merge(
+        "device_key",
+        s.device_key,
+        from_profile(|p| p.device_key.as_ref()),
+    )
+    .or_else(|| {
+        access
+            .as_ref()
+            .and_then(Claims::device_key)
+            .map(str::to_string)
+    });
+    save(&chosen, entry, log)
+}
+
+/// The claims of a token given to store; it must be a JWT.
+fn token_claims(token: Option<&SecretString>, what: &str) -> Result<Option<Claims>> {
+    token
+        .map(|t| {
+            jwt::decode(t.expose_secret().trim())
+                .map(|j| j.claims)
+                .map_err(|e| {
+                    CoreError::usage(format!("the {what} given cannot be read: {e}")).into()
+                })
+        })
+        .transpose()
+}
+
+fn save(chosen: &Chosen, mut entry: Entry, log: &Log) -> Result<()> {
+    let store = &chosen.store;
+    let lock = store.lock(&chosen.name, Duration::from_secs(30))?;
+    // What is there must be readable: a corrupt file is reported and left as it is.
+    if let Some(old) = store.load(&chosen.name)? {
+        if old.refresh_token.expose_secret() == entry.refresh_token.expose_secret()
+            && entry.access_token.is_none()
+        {
+            log.notice(&format!(
+                "profile {} already holds this refresh token; its tokens are kept",
+                chosen.name
+            ));
+            return Ok(());
+        }
+        if old.rotation == Some(true) {
+            log.warn(&format!(
+                "profile {} held a refresh token that Cognito rotated; it is replaced by the one \
+                 given (if that one was rotated out, Cognito will refuse it)",
+                chosen.name
+            ));
+        }
+        // The device's group key and password stay with its device.
+        if old.device_key == entry.device_key {
+            entry.device_group_key = old.device_group_key;
+            entry.device_password = old.device_password;
+        }
+    }
+    store.save(&lock, &entry)?;
+    log.notice(&format!(
+        "saved the refresh token of profile {} in {}",
+        chosen.name,
+        store.path(&chosen.name).display()
+    ));
+    Ok(())
+}
