@@ -149,3 +149,84 @@ fn the_password_from_a_file_or_stdin() {
     );
     json_tokens(&out);
 }
+
+fn login_profile(p: &Profiles, s: &Session, flow: &str) -> assert_cmd::Command {
+    let mut cmd = p.cmd();
+    cmd.args(["login", "--profile", "m", "--flow", flow])
+        .args([
+            "--client-id",
+            &s.client_id,
+            "--user-pool-id",
+            &s.user_pool_id,
+        ])
+        .args([
+            "--username",
+            &s.username,
+            "--endpoint-url",
+            &moto().endpoint,
+        ])
+        .env("COGNITO_PASSWORD", &s.password);
+    cmd
+}
+
+#[test]
+fn login_into_a_profile_then_token_from_the_store() {
+    for flow in ["password", "srp"] {
+        let s = moto().session(false);
+        let p = Profiles::new();
+        let out = run(&mut login_profile(&p, &s, flow), 0);
+        assert!(stdout(&out).is_empty());
+        assert_no_secrets(&out, &[&s.password]);
+        let stored = p.entry("m");
+        assert!(stored["refresh_token"].is_string());
+
+        // Served from the store: no request reaches moto.
+        let before = moto().requests();
+        let out = run(p.cmd().args(["token", "--profile", "m"]), 0);
+        assert_eq!(
+            stdout(&out).trim(),
+            stored["access_token"].as_str().unwrap()
+        );
+        let after = moto().requests();
+        assert_eq!(
+            after.count("InitiateAuth:REFRESH_TOKEN_AUTH"),
+            before.count("InitiateAuth:REFRESH_TOKEN_AUTH")
+        );
+        // And the stored refresh token refreshes.
+        run(p.cmd().args(["token", "--profile", "m", "--force"]), 0);
+    }
+}
+
+#[test]
+fn logout_global_then_refresh_exits_3() {
+    let s = moto().session(true);
+    let p = Profiles::new();
+    run(
+        login_profile(&p, &s, "password")
+            .env("COGNITO_CLIENT_SECRET", s.client_secret.as_deref().unwrap()),
+        0,
+    );
+    let refresh_token = p.entry("m")["refresh_token"].as_str().unwrap().to_string();
+    let before = moto().requests();
+    let out = run(
+        p.cmd()
+            .args(["logout", "--profile", "m", "--global"])
+            .env("COGNITO_CLIENT_SECRET", s.client_secret.as_deref().unwrap()),
+        0,
+    );
+    assert!(moto().requests().count("GlobalSignOut") > before.count("GlobalSignOut"));
+    assert!(!p.store_file("m").exists());
+    assert_no_secrets(&out, &[&refresh_token]);
+
+    // The old refresh token is revoked.
+    let out = run_failing(
+        &mut refresh(&s, &refresh_token),
+        3,
+        &[&refresh_token, s.client_secret.as_deref().unwrap()],
+    );
+    assert!(
+        stderr(&out).contains("NotAuthorizedException"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -16,6 +16,7 @@ mod login_stub;
 mod oauth2;
 mod refresh_moto;
 mod refresh_stub;
+mod session_stub;
 mod srp_vectors;
 mod store_moto;
 mod store_stub;

@@ -223,3 +223,32 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
     );
     assert!(stderr(&out).contains("invalid_grant"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(answer(Some("rotated-refresh-token-3")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = Profiles::new();
+    p.write_config(&format!(
+        "[profiles.hosted]\nclient_id = \"{CLIENT}\"\napi = \"oauth2\"\ndomain = \"{}\"\n",
+        server.uri()
+    ));
+    run(
+        p.cmd()
+            .args(["store", "--profile", "hosted"])
+            .env("COGNITO_REFRESH_TOKEN", RT),
+        0,
+    );
+    let out = run(p.cmd().args(["token", "--profile", "hosted"]), 0);
+    assert_eq!(stdout(&out).trim(), access_token());
+    let entry = p.entry("hosted");
+    assert_eq!(entry["refresh_token"], "rotated-refresh-token-3");
+    assert_eq!(entry["rotation"], true);
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(form(&reqs[0])["refresh_token"], RT);
+}
