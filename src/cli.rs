@@ -88,9 +88,12 @@ pub enum Command {
     /// The password comes from --password-file, COGNITO_PASSWORD, or a prompt that does not
     /// echo when standard input is a terminal; never from an argument.
     ///
+    /// The tokens go into the profile's token store; --print also prints them. With
+    /// --remember-device the device is confirmed, and later sign-ins answer the device challenge.
+    ///
     /// Example:
-    ///   cognito-refresh login --client-id 4f1example --user-pool-id eu-west-1_AbC123 \
-    ///     --username alice --print
+    ///   cognito-refresh login --profile dev --client-id 4f1example \
+    ///     --user-pool-id eu-west-1_AbC123 --username alice --remember-device
     #[command(verbatim_doc_comment)]
     Login(Box<LoginArgs>),
 

@@ -132,20 +132,30 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         .iter()
         .any(|c| c == "DEVICE_PASSWORD_VERIFIER");
     let mut kept_device = if used_device { device } else { None };
+    // A failed ConfirmDevice must not lose the session: the tokens are saved first.
+    let mut confirm_error = None;
     if let Some(offered) = &tokens.new_device {
         let key = offered.device_key.as_deref().unwrap_or("(no key)");
         if remember {
-            let connection = rt.block_on(options.target.connection())?;
-            let confirmed = rt.block_on(login::confirm_device(
-                &connection,
-                &tokens.access_token,
-                offered,
-                Some(&device_name()),
-            ))?;
-            if chosen.is_some() {
-                log.notice(&format!("remembered this device as {key}"));
+            let confirmed = rt.block_on(async {
+                let connection = options.target.connection().await?;
+                login::confirm_device(
+                    &connection,
+                    &tokens.access_token,
+                    offered,
+                    Some(&device_name()),
+                )
+                .await
+            });
+            match confirmed {
+                Ok(confirmed) => {
+                    if chosen.is_some() {
+                        log.notice(&format!("remembered this device as {key}"));
+                    }
+                    kept_device = Some(confirmed);
+                }
+                Err(e) => confirm_error = Some(e),
             }
-            kept_device = Some(confirmed);
         } else {
             log.warn(&format!(
                 "the user pool offers to remember this device ({key}); it is not confirmed, and \
@@ -183,7 +193,12 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
             RefreshApi::InitiateAuth,
         )?)?;
     }
-    Ok(())
+    match confirm_error {
+        Some(e) => Err(e
+            .with_hint("the sign-in succeeded and its tokens were kept, without the device")
+            .into()),
+        None => Ok(()),
+    }
 }
 
 /// The stored device, when all of it is there.

@@ -163,3 +163,17 @@ async fn the_profile_key_remember_device_and_print() {
     assert_eq!(stub.bodies("ConfirmDevice").len(), 1);
     assert!(stored["device_password"].is_string());
 }
+
+#[tokio::test]
+async fn a_failed_confirm_device_keeps_the_session_without_the_device() {
+    let stub = Stub::start(true).await;
+    stub.state().fail_confirm = true;
+    let p = Profiles::new();
+    let out = run_failing(login(&p, &stub).arg("--remember-device"), 4, &[PASSWORD]);
+    let err = stderr(&out);
+    assert!(err.contains("InvalidParameterException"), "{err}");
+    assert!(err.contains("without the device"), "{err}");
+    let entry = p.entry("dev");
+    assert!(entry["refresh_token"].is_string());
+    assert!(entry.get("device_key").is_none(), "{entry}");
+}

@@ -28,6 +28,8 @@ pub struct State {
     pub track_devices: bool,
     /// Answer RevokeToken with an error.
     pub fail_revoke: bool,
+    /// Answer ConfirmDevice with an error.
+    pub fail_confirm: bool,
     /// (target, body) of every request, in order.
     pub requests: Vec<(String, Value)>,
     exchange: Option<Exchange>,
@@ -210,6 +212,9 @@ impl State {
                 }
                 ok(json!({"ChallengeParameters": {},
                           "AuthenticationResult": self.tokens(Some(&key), false, true)}))
+            }
+            ("ConfirmDevice", _, _) if self.fail_confirm => {
+                error("InvalidParameterException", "Invalid device verifier.")
             }
             ("ConfirmDevice", _, _) => {
                 let key = s(b, "DeviceKey");
