@@ -11,8 +11,11 @@ It starts moto in-process on 127.0.0.1 with an ephemeral port and prints one JSO
 Then it reads one JSON command per line on stdin and answers each with exactly one JSON
 line on stdout:
 
-    {"cmd": "session", "secret": bool, "username"?: str, "password"?: str}
-        -> a fresh pool, app client and user, signed in with USER_PASSWORD_AUTH:
+    {"cmd": "session", "secret": bool, "username"?: str, "password"?: str,
+     "device_configuration"?: {"ChallengeRequiredOnNewDevice": bool,
+                               "DeviceOnlyRememberedOnUserPrompt": bool}}
+        -> a fresh pool (with that DeviceConfiguration, which moto describes but does not
+           enforce), app client and user, signed in with USER_PASSWORD_AUTH:
            {"user_pool_id", "client_id", "client_secret" (null when public),
             "username", "password", "refresh_token", "access_token", "id_token"}
     {"cmd": "client", "user_pool_id": str, "secret": bool}
@@ -199,7 +202,10 @@ class Fixture:
         # Meets Cognito's default password policy (upper, lower, digit, symbol, >= 8).
         password = req.get("password") or f"Pw1!{secrets.token_hex(8)}"
 
-        pool_id = self.idp.create_user_pool(PoolName=f"cognito-refresh-test-{n}")["UserPool"]["Id"]
+        pool_args = {"PoolName": f"cognito-refresh-test-{n}"}
+        if req.get("device_configuration"):
+            pool_args["DeviceConfiguration"] = req["device_configuration"]
+        pool_id = self.idp.create_user_pool(**pool_args)["UserPool"]["Id"]
         client_id, client_secret = self._client(pool_id, secret)
         self.idp.admin_create_user(
             UserPoolId=pool_id,

@@ -47,6 +47,17 @@ pub enum Command {
     /// token. The signature is not checked.
     Decode(DecodeArgs),
 
+    /// Say why a refresh fails, and how to fix it: checks of the inputs, the refresh itself,
+    /// attempts that isolate the cause, and with --inspect the app client's and user pool's
+    /// settings. Takes every option refresh takes; exits 0 when a refresh succeeds, else with
+    /// the code refresh would give.
+    ///
+    /// Example:
+    ///   cognito-refresh diagnose --client-id 4f1example --refresh-token-file rt.txt \
+    ///       --access-token "$OLD_ACCESS_TOKEN" --region eu-west-1 --inspect
+    #[command(verbatim_doc_comment)]
+    Diagnose(Box<DiagnoseArgs>),
+
     /// Save a refresh token (and optionally access and ID tokens) in a profile's token store.
     ///
     /// The refresh token is read from --refresh-token-file, COGNITO_REFRESH_TOKEN, or standard
@@ -110,6 +121,34 @@ pub enum Command {
     ///   cognito-refresh logout --profile dev
     #[command(verbatim_doc_comment)]
     Logout(Box<LogoutArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Also read the app client's and user pool's settings (DescribeUserPoolClient,
+    /// DescribeUserPool) with AWS credentials from the standard chain. Without it, no AWS
+    /// credentials are looked for.
+    #[arg(long)]
+    pub inspect: bool,
+
+    /// The AWS profile whose credentials --inspect uses [env: AWS_PROFILE].
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+
+    /// How to print the report.
+    #[arg(long, short, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
+    pub output: ReportFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One line per check with its status, then what to fix.
+    Human,
+    /// A JSON document: the checks (id, status, summary, detail, fix) and the outcome.
+    Json,
 }
 
 /// Which profile, and where its settings and tokens are kept. Every command takes them.
@@ -749,6 +788,48 @@ mod tests {
         }
         assert!(parse(&["exec", "-p", "ci"]).is_err());
         assert!(parse(&["exec", "-p", "ci", "--"]).is_err());
+    }
+
+    fn diagnose(args: &[&str]) -> DiagnoseArgs {
+        match parse(&[&["diagnose", "--client-id", "c1"], args].concat())
+            .unwrap()
+            .command
+        {
+            Command::Diagnose(d) => *d,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn diagnose_takes_the_refresh_options() {
+        let d = diagnose(&[]);
+        assert!(!d.inspect);
+        assert_eq!(d.aws_profile, None);
+        assert_eq!(d.output, ReportFormat::Human);
+        assert_eq!(d.request.api, Api::InitiateAuth);
+        let d = diagnose(&[
+            "--inspect",
+            "--aws-profile",
+            "admin",
+            "-o",
+            "json",
+            "--api",
+            "get-tokens",
+            "--device-key",
+            "dk",
+            "--timeout",
+            "3",
+        ]);
+        assert!(d.inspect);
+        assert_eq!(d.aws_profile.as_deref(), Some("admin"));
+        assert_eq!(d.output, ReportFormat::Json);
+        assert_eq!(d.request.api, Api::GetTokens);
+        assert_eq!(d.request.session.device_key.as_deref(), Some("dk"));
+        assert_eq!(d.request.connection.timeout, 3.0);
+        for bad in [&["-o", "env"][..], &["--inspect=yes"], &["--aws-profile"]] {
+            let args = [&["diagnose", "--client-id", "c1"], bad].concat();
+            assert!(parse(&args).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

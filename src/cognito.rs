@@ -31,26 +31,34 @@ impl Connection {
     /// Builds the SDK client. No credential provider is configured: the refresh APIs are
     /// unauthenticated, so nothing looks for AWS credentials or asks the instance metadata service.
     pub fn client(&self) -> Client {
-        // Setting one timeout drops the SDK's defaults for the others: set them all.
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(self.timeout.min(Duration::from_millis(3100)))
-            .read_timeout(self.timeout)
-            .operation_attempt_timeout(self.timeout)
-            .operation_timeout(self.timeout)
-            .build();
-        let retries = RetryConfig::standard()
-            .with_max_attempts(self.max_attempts.max(1))
-            .with_initial_backoff(Duration::from_millis(200))
-            .with_max_backoff(Duration::from_secs(5));
         let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
-            .timeout_config(timeouts)
-            .retry_config(retries);
+            .timeout_config(self.timeout_config())
+            .retry_config(self.retry_config());
         if let Some(endpoint) = &self.endpoint {
             config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
         }
         Client::from_conf(config.build())
+    }
+
+    /// The timeouts every client of this connection uses. Setting one timeout drops the SDK's
+    /// defaults for the others, so all are set together.
+    pub fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.timeout.min(Duration::from_millis(3100)))
+            .read_timeout(self.timeout)
+            .operation_attempt_timeout(self.timeout)
+            .operation_timeout(self.timeout)
+            .build()
+    }
+
+    /// Retries of throttling, 5xx and network errors, with backoff.
+    pub fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.max_attempts.max(1))
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(5))
     }
 
     /// Where requests go, for messages.
@@ -305,7 +313,7 @@ impl<'a> Context<'a> {
 }
 
 /// The error and its sources, joined, without repeats. `SdkError`'s own Display is bare.
-fn chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = err.source();
     while let Some(e) = next {

@@ -26,6 +26,7 @@
 
 pub mod cognito;
 pub mod config;
+pub mod diagnose;
 pub mod endpoint;
 pub mod error;
 mod files;

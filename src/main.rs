@@ -7,6 +7,7 @@ mod log;
 mod output;
 mod profile;
 mod prompt;
+mod report;
 
 use anyhow::Result;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -48,6 +49,7 @@ fn run(cli: Cli, matches: &ArgMatches, log: &Log) -> Result<()> {
     match cli.command {
         Command::Refresh(args) => commands::refresh::run(*args, profile, sub, log),
         Command::Decode(args) => commands::decode::run(args),
+        Command::Diagnose(args) => commands::diagnose::run(*args, profile, sub, log),
         Command::Store(args) => commands::store::run(*args, profile, sub, log),
         Command::Token(args) => commands::token::run(*args, profile, sub, log),
         Command::Exec(args) => commands::exec::run(*args, profile, sub, log),

@@ -1,6 +1,7 @@
 //! One module per subcommand: each takes its parsed arguments and does the work.
 
 pub mod decode;
+pub mod diagnose;
 pub mod exec;
 pub mod forget_device;
 pub mod login;

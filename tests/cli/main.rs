@@ -9,6 +9,8 @@ mod support;
 mod util;
 
 mod device_lib;
+mod diagnose_moto;
+mod diagnose_stub;
 mod fixture;
 mod login_moto;
 mod login_srp_stub;

@@ -194,3 +194,76 @@ pub fn mode(path: &std::path::Path) -> u32 {
         .mode()
         & 0o7777
 }
+
+/// `diagnose --output json`, the contract: unknown fields fail the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub refreshed: bool,
+    pub exit_code: i32,
+    pub error: Option<String>,
+    pub succeeded: Option<String>,
+    pub checks: Vec<ReportCheck>,
+    pub new_refresh_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportCheck {
+    pub id: String,
+    pub status: CheckStatus,
+    pub summary: String,
+    pub detail: Option<String>,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Ok,
+    Problem,
+    Warning,
+    Unknown,
+    Skipped,
+}
+
+impl Report {
+    /// The check with this id; panics (showing the report) when it was not made.
+    pub fn check(&self, id: &str) -> &ReportCheck {
+        self.checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check {id} in {self:#?}"))
+    }
+
+    /// The ids of the attempts made after the first.
+    pub fn attempts(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|c| c.id.starts_with("attempt."))
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
+    /// Asserts a check's status, showing the check when it differs.
+    pub fn assert_status(&self, id: &str, status: CheckStatus) -> &ReportCheck {
+        let c = self.check(id);
+        assert_eq!(c.status, status, "{c:#?}");
+        c
+    }
+}
+
+/// The JSON report of a `diagnose -o json` run, after checking its exit code against the
+/// report's own.
+pub fn report(out: &Output) -> Report {
+    let r: Report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the diagnose JSON contract ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
+        )
+    });
+    assert_eq!(out.status.code(), Some(r.exit_code), "{r:#?}");
+    assert_eq!(r.refreshed, r.exit_code == 0, "{r:#?}");
+    r
+}

@@ -160,6 +160,20 @@ impl Moto {
         )
     }
 
+    /// Like [`Moto::session`], in a user pool created with this `DeviceConfiguration`
+    /// (`{"ChallengeRequiredOnNewDevice": bool, "DeviceOnlyRememberedOnUserPrompt": bool}`).
+    /// moto stores and describes it, but does not enforce device tracking.
+    pub fn session_with_devices(&self, secret: bool, device_configuration: Value) -> Session {
+        self.call(
+            "session",
+            json!({
+                "cmd": "session",
+                "secret": secret,
+                "device_configuration": device_configuration,
+            }),
+        )
+    }
+
     /// Another app client in `user_pool_id`: its id, and its secret when `secret`.
     pub fn client(&self, user_pool_id: &str, secret: bool) -> (String, Option<String>) {
         let client: NewClient = self.call(

@@ -1,0 +1,119 @@
+//! `cognito-refresh diagnose`: the report on stdout, the exit code `refresh` would give.
+
+use super::{runtime, write_stdout};
+use crate::cli::{DiagnoseArgs, ProfileArgs, ReportFormat};
+use crate::input::{self, refresh_options};
+use crate::log::Log;
+use crate::profile;
+use crate::report;
+use anyhow::Result;
+use clap::ArgMatches;
+use cognito_refresh::diagnose::{Inspect, diagnose};
+use cognito_refresh::{Error as CoreError, RefreshOptions};
+use std::time::Duration;
+
+/// With a profile whose store holds a session, that session is diagnosed: the stored refresh
+/// token, and what the stored tokens tell (client, username, device key, region). The profile's
+/// lock is held throughout, so no `token` call refreshes meanwhile, and a refresh token rotated
+/// by an attempt is saved in the store before the report is printed.
+pub fn run(
+    args: DiagnoseArgs,
+    global: &ProfileArgs,
+    matches: &ArgMatches,
+    log: &Log,
+) -> Result<()> {
+    let Some(chosen) = profile::choose(global)? else {
+        let options = refresh_options(args.request, matches, log)?;
+        return report_on(
+            args.inspect,
+            args.aws_profile,
+            args.output,
+            options,
+            log,
+            |_| Ok(()),
+        );
+    };
+    let mut request = input::request(args.request, matches, log, Some(&chosen))?;
+    if let Some(given) = request.refresh_token.take() {
+        // A refresh token given explicitly is diagnosed as it is; the store is left alone.
+        let options = request.into_options(given)?;
+        return report_on(
+            args.inspect,
+            args.aws_profile,
+            args.output,
+            options,
+            log,
+            |_| Ok(()),
+        );
+    }
+    let lock = chosen
+        .store
+        .lock(&chosen.name, request.timeout * 2 + Duration::from_secs(5))?;
+    let Some(mut entry) = chosen.store.load(&chosen.name)? else {
+        return Err(profile::unknown(&chosen).into());
+    };
+    request
+        .client_id
+        .get_or_insert_with(|| entry.client_id.clone());
+    if request.access_token.is_none() {
+        request.access_token = entry.access_token.clone();
+    }
+    if request.id_token.is_none() {
+        request.id_token = entry.id_token.clone();
+    }
+    if request.device_key.is_none() {
+        request.device_key = entry.device_key.clone();
+    }
+    let options = request.into_options(entry.refresh_token.clone())?;
+    report_on(
+        args.inspect,
+        args.aws_profile,
+        args.output,
+        options,
+        log,
+        |rotated| {
+            entry.refresh_token = rotated.clone();
+            entry.rotation = Some(true);
+            chosen.store.save(&lock, &entry)?;
+            log.notice(&format!(
+                "the rotated refresh token was saved in profile {}'s store",
+                chosen.name
+            ));
+            Ok(())
+        },
+    )
+}
+
+/// Diagnoses, keeps a rotated refresh token with `keep` before anything is printed, then prints
+/// the report; fails with the code `refresh` would give when no attempt refreshed.
+fn report_on(
+    inspect: bool,
+    aws_profile: Option<String>,
+    format: ReportFormat,
+    options: RefreshOptions,
+    log: &Log,
+    keep: impl FnOnce(&cognito_refresh::SecretString) -> Result<()>,
+) -> Result<()> {
+    if !inspect && aws_profile.is_some() {
+        log.warn("--aws-profile is used only with --inspect");
+    }
+    let inspect = inspect.then_some(Inspect { aws_profile });
+    let diagnosis = runtime()?.block_on(diagnose(options, inspect));
+    if let Some(rotated) = &diagnosis.new_refresh_token {
+        keep(rotated)?;
+    }
+    let text = match format {
+        ReportFormat::Human => report::human(&diagnosis, log.verbose),
+        ReportFormat::Json => report::json(&diagnosis)?,
+    };
+    write_stdout(&text)?;
+    match &diagnosis.error {
+        None => Ok(()),
+        // The report holds the causes and fixes; stderr gets the one-line error and its code.
+        Some(e) => Err(CoreError::new(
+            e.kind(),
+            format!("the refresh failed: {e} (the report says why)"),
+        )
+        .into()),
+    }
+}

@@ -1,0 +1,875 @@
+//! The app client's and user pool's settings, read with DescribeUserPoolClient and
+//! DescribeUserPool, and what follows from them for this refresh token.
+//!
+//! Unlike the refresh calls these need AWS credentials: they come from the standard AWS
+//! credential chain (environment, shared config and credentials files with an optional profile,
+//! SSO, web identity, container and instance metadata), built only when `--inspect` asks for it.
+//! Fetching ([`fetch`]) and judging ([`judge`]) are apart, so the judgement is tested without
+//! the network. The client's secret, which DescribeUserPoolClient returns, is only compared with
+//! the one given, then dropped.
+
+use super::offline::{DEFAULT_REFRESH_VALIDITY, Facts};
+use super::{Check, Sent, Status, human_duration};
+use crate::cognito::{Connection, chain};
+use crate::refresh::RefreshApi;
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{FeatureType, TimeUnitsType, UserPoolClientType};
+use secrecy::{ExposeSecret, SecretString};
+
+/// How to inspect: which AWS profile's credentials to use (else the chain's default).
+#[derive(Debug, Clone, Default)]
+pub struct Inspect {
+    pub aws_profile: Option<String>,
+}
+
+const DESCRIBE_CLIENT: &str = "cognito-idp:DescribeUserPoolClient";
+const DESCRIBE_POOL: &str = "cognito-idp:DescribeUserPool";
+
+/// The app client's settings that matter to a refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    pub has_secret: bool,
+    /// Whether the secret given is the client's; `None` when none was given or it has none.
+    pub secret_matches: Option<bool>,
+    /// `ExplicitAuthFlows`, e.g. `ALLOW_REFRESH_TOKEN_AUTH`.
+    pub auth_flows: Vec<String>,
+    /// Refresh token rotation: `None` when off, else the grace period in seconds.
+    pub rotation: Option<i32>,
+    /// How long refresh tokens last, in seconds.
+    pub refresh_validity: i64,
+    pub revocation: Option<bool>,
+}
+
+/// The user pool's settings that matter to a refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// `DeviceConfiguration`: `None` when the pool does not remember devices.
+    pub devices: Option<Devices>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Devices {
+    pub challenge_required_on_new_device: bool,
+    pub device_only_remembered_on_user_prompt: bool,
+}
+
+/// Why settings could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// No user pool id is known.
+    NoPool,
+    /// The AWS identity may not call the action (AccessDeniedException).
+    Denied {
+        action: &'static str,
+        message: String,
+    },
+    /// No AWS credentials were found, or AWS refused them.
+    Credentials {
+        action: &'static str,
+        message: String,
+    },
+    /// The app client or user pool does not exist there.
+    NotFound {
+        action: &'static str,
+        message: String,
+    },
+    /// Anything else: the network, a server error.
+    Failed {
+        action: &'static str,
+        message: String,
+    },
+}
+
+/// What DescribeUserPoolClient and DescribeUserPool gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub pool_id: Option<String>,
+    pub client: Result<ClientSettings, Unavailable>,
+    pub pool: Result<PoolSettings, Unavailable>,
+}
+
+/// What the rest of the diagnosis knows, for judging the settings.
+#[derive(Debug)]
+pub(crate) struct Context<'a> {
+    pub client_id: &'a str,
+    pub secret_given: bool,
+    pub api: RefreshApi,
+    pub facts: &'a Facts,
+    pub now: i64,
+    /// Whether some attempt got tokens.
+    pub refreshed: bool,
+    /// Whether the first attempt failed with "Invalid Refresh Token".
+    pub invalid_refresh_token: bool,
+    /// What the first attempt sent, when one was made.
+    pub sent: Option<Sent>,
+}
+
+/// The checks this module makes, in report order.
+const IDS: [&str; 6] = [
+    "client.secret",
+    "client.auth-flows",
+    "client.rotation",
+    "client.validity",
+    "client.revocation",
+    "pool.devices",
+];
+
+/// What each inspection check looks at, for the report when it is not made.
+const WHAT: [&str; 6] = [
+    "whether the app client has a secret, and whether the one given is it",
+    "the app client's auth flows (ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH)",
+    "the app client's refresh token rotation",
+    "how long the app client's refresh tokens last",
+    "the app client's token revocation",
+    "whether the user pool remembers devices (DeviceConfiguration)",
+];
+
+/// Every inspection check as skipped; the first says how to enable them.
+pub(crate) fn not_asked() -> Vec<Check> {
+    IDS.iter()
+        .zip(WHAT)
+        .enumerate()
+        .map(|(i, (id, what))| {
+            let check = Check::new(id, Status::Skipped, format!("not inspected: {what}"));
+            match i {
+                0 => check.fix(
+                    "pass --inspect, with AWS credentials allowed to call \
+                     cognito-idp:DescribeUserPoolClient and cognito-idp:DescribeUserPool",
+                ),
+                _ => check,
+            }
+        })
+        .collect()
+}
+
+/// Every inspection check with the same status and summary.
+pub(crate) fn all(status: Status, summary: &str) -> Vec<Check> {
+    IDS.iter()
+        .map(|id| Check::new(id, status, summary))
+        .collect()
+}
+
+/// An SDK client that signs with credentials from the standard AWS chain, for the describe
+/// calls only. Same region, endpoint, timeouts and retries as the refresh.
+async fn signed_client(connection: &Connection, how: &Inspect) -> Client {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(connection.region.clone()))
+        .timeout_config(connection.timeout_config())
+        .retry_config(connection.retry_config());
+    if let Some(profile) = &how.aws_profile {
+        loader = loader.profile_name(profile);
+    }
+    let shared = loader.load().await;
+    let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
+    // The endpoint is the refresh's, already checked; never one from the AWS config files.
+    config.set_endpoint_url(
+        connection
+            .endpoint
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
+    );
+    Client::from_conf(config.build())
+}
+
+/// Reads the app client's and the user pool's settings.
+pub(crate) async fn fetch(
+    connection: &Connection,
+    how: &Inspect,
+    client_id: &str,
+    pool_id: Option<String>,
+    secret: Option<&SecretString>,
+) -> Found {
+    let Some(pool_id) = pool_id else {
+        return Found {
+            pool_id: None,
+            client: Err(Unavailable::NoPool),
+            pool: Err(Unavailable::NoPool),
+        };
+    };
+    let sdk = signed_client(connection, how).await;
+    let client = sdk
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(client_id)
+        .send()
+        .await
+        .map_err(|e| unavailable(DESCRIBE_CLIENT, e))
+        .and_then(|out| {
+            out.user_pool_client
+                .map(|c| client_settings(&c, secret))
+                .ok_or_else(|| Unavailable::Failed {
+                    action: DESCRIBE_CLIENT,
+                    message: "the answer holds no UserPoolClient".into(),
+                })
+        });
+    // Without credentials the second call would only search the chain again.
+    let pool = match &client {
+        Err(Unavailable::Credentials { message, .. }) => Err(Unavailable::Credentials {
+            action: DESCRIBE_POOL,
+            message: message.clone(),
+        }),
+        _ => sdk
+            .describe_user_pool()
+            .user_pool_id(&pool_id)
+            .send()
+            .await
+            .map_err(|e| unavailable(DESCRIBE_POOL, e))
+            .and_then(|out| {
+                out.user_pool
+                    .map(|p| PoolSettings {
+                        devices: p.device_configuration().map(|d| Devices {
+                            challenge_required_on_new_device: d.challenge_required_on_new_device(),
+                            device_only_remembered_on_user_prompt: d
+                                .device_only_remembered_on_user_prompt(),
+                        }),
+                    })
+                    .ok_or_else(|| Unavailable::Failed {
+                        action: DESCRIBE_POOL,
+                        message: "the answer holds no UserPool".into(),
+                    })
+            }),
+    };
+    Found {
+        pool_id: Some(pool_id),
+        client,
+        pool,
+    }
+}
+
+fn client_settings(c: &UserPoolClientType, secret: Option<&SecretString>) -> ClientSettings {
+    let has_secret = c.client_secret().is_some_and(|s| !s.is_empty());
+    let secret_matches = match (c.client_secret(), secret) {
+        (Some(theirs), Some(ours)) if !theirs.is_empty() => Some(theirs == ours.expose_secret()),
+        _ => None,
+    };
+    let unit = match c.token_validity_units().and_then(|u| u.refresh_token()) {
+        Some(TimeUnitsType::Seconds) => 1,
+        Some(TimeUnitsType::Minutes) => 60,
+        Some(TimeUnitsType::Hours) => 3_600,
+        _ => 86_400,
+    };
+    let validity = match i64::from(c.refresh_token_validity()) {
+        0 => DEFAULT_REFRESH_VALIDITY,
+        n => n * unit,
+    };
+    ClientSettings {
+        has_secret,
+        secret_matches,
+        auth_flows: c
+            .explicit_auth_flows()
+            .iter()
+            .map(|f| f.as_str().to_string())
+            .collect(),
+        rotation: c
+            .refresh_token_rotation()
+            .filter(|r| *r.feature() == FeatureType::Enabled)
+            .map(|r| r.retry_grace_period_seconds().unwrap_or(0)),
+        refresh_validity: validity,
+        revocation: c.enable_token_revocation(),
+    }
+}
+
+/// Sorts a failed describe call into what it means for the user.
+fn unavailable<E>(action: &'static str, err: SdkError<E, HttpResponse>) -> Unavailable
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if let SdkError::ServiceError(service) = &err
+        && let Some(code) = service.err().code()
+    {
+        let message = format!("{code}: {}", service.err().message().unwrap_or(""));
+        return match code {
+            "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+                Unavailable::Denied { action, message }
+            }
+            "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "ExpiredTokenException"
+            | "InvalidClientTokenId"
+            | "MissingAuthenticationTokenException" => Unavailable::Credentials { action, message },
+            "ResourceNotFoundException" => Unavailable::NotFound { action, message },
+            _ => Unavailable::Failed { action, message },
+        };
+    }
+    // The credential chain explains itself over several lines: one line is enough here.
+    let message = chain(&err).split_whitespace().collect::<Vec<_>>().join(" ");
+    if message.to_ascii_lowercase().contains("credential") {
+        Unavailable::Credentials { action, message }
+    } else {
+        Unavailable::Failed { action, message }
+    }
+}
+
+/// The checks for what was found.
+pub(crate) fn judge(found: &Found, cx: &Context<'_>) -> Vec<Check> {
+    let mut checks = match &found.client {
+        Ok(client) => vec![
+            secret(client, cx),
+            auth_flows(client, found.pool.as_ref().ok(), cx),
+            rotation(client, cx),
+            validity(client, cx),
+            revocation(client),
+        ],
+        Err(why) => unavailable_checks(&IDS[..5], why, found, cx),
+    };
+    checks.extend(match &found.pool {
+        Ok(pool) => vec![devices(pool, cx)],
+        Err(why) => unavailable_checks(&IDS[5..], why, found, cx),
+    });
+    checks
+}
+
+fn unavailable_checks(
+    ids: &[&'static str],
+    why: &Unavailable,
+    found: &Found,
+    cx: &Context<'_>,
+) -> Vec<Check> {
+    let pool = found.pool_id.as_deref().unwrap_or_default();
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let first = i == 0;
+            let check = match why {
+                Unavailable::NoPool => Check::new(
+                    id,
+                    Status::Skipped,
+                    "not inspected: no user pool id",
+                )
+                .fix("pass --user-pool-id, or --access-token (its issuer names the pool)"),
+                Unavailable::Denied { action, message } => Check::new(
+                    id,
+                    Status::Unknown,
+                    format!("not inspected: the AWS identity may not call {action}"),
+                )
+                .detail(message.clone())
+                .fix(format!(
+                    "allow {action} on user pool {pool} to the AWS identity used (--aws-profile or AWS_PROFILE picks another)"
+                )),
+                Unavailable::Credentials { action, message } => Check::new(
+                    id,
+                    Status::Unknown,
+                    format!("not inspected: no usable AWS credentials to call {action}"),
+                )
+                .detail(message.clone())
+                .fix("give --inspect AWS credentials: --aws-profile NAME (or AWS_PROFILE), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+                Unavailable::NotFound { action, message } => {
+                    let what = if *action == DESCRIBE_CLIENT {
+                        format!("app client {} is not in user pool {pool}", cx.client_id)
+                    } else {
+                        format!("user pool {pool} does not exist in this region")
+                    };
+                    Check::new(id, Status::Problem, what)
+                        .detail(message.clone())
+                        .fix("check --client-id, --user-pool-id and --region")
+                }
+                Unavailable::Failed { action, message } => Check::new(
+                    id,
+                    Status::Unknown,
+                    format!("not inspected: {action} failed"),
+                )
+                .detail(message.clone()),
+            };
+            // The detail and fix once per group are enough.
+            if first {
+                check
+            } else {
+                Check {
+                    detail: None,
+                    fix: None,
+                    ..check
+                }
+            }
+        })
+        .collect()
+}
+
+/// A finding that predicts a refusal: a problem when the refresh failed, a warning when it
+/// worked anyway (an emulator, or a setting that changed since).
+fn predicted(cx: &Context<'_>) -> Status {
+    if cx.refreshed {
+        Status::Warning
+    } else {
+        Status::Problem
+    }
+}
+
+fn secret(c: &ClientSettings, cx: &Context<'_>) -> Check {
+    let id = "client.secret";
+    match (c.has_secret, cx.secret_given, c.secret_matches) {
+        (true, false, _) => Check::new(
+            id,
+            predicted(cx),
+            "the app client has a secret, and none was given",
+        )
+        .fix("pass it with --client-secret-file or COGNITO_CLIENT_SECRET"),
+        (true, true, Some(false)) => Check::new(
+            id,
+            predicted(cx),
+            format!("the client secret given is not the one of app client {}", cx.client_id),
+        )
+        .fix("copy the app client's secret again (it is shown with the app client in the Cognito console)"),
+        (true, true, _) => Check::new(
+            id,
+            Status::Ok,
+            "the app client has a secret, and the one given is it",
+        ),
+        (false, true, _) => Check::new(
+            id,
+            Status::Warning,
+            "the app client has no secret, but one was given",
+        )
+        .detail("a client without a secret expects no SECRET_HASH or ClientSecret")
+        .fix("leave out --client-secret-file, --client-secret and COGNITO_CLIENT_SECRET"),
+        (false, false, _) => Check::new(
+            id,
+            Status::Ok,
+            "a public app client (no secret), and none was given",
+        ),
+    }
+}
+
+const REFRESH_FLOW: &str = "ALLOW_REFRESH_TOKEN_AUTH";
+const SRP_FLOW: &str = "ALLOW_USER_SRP_AUTH";
+
+fn auth_flows(c: &ClientSettings, pool: Option<&PoolSettings>, cx: &Context<'_>) -> Check {
+    let id = "client.auth-flows";
+    if c.auth_flows.is_empty() {
+        return Check::new(
+            id,
+            Status::Ok,
+            "none set: Cognito's defaults apply (refresh, SRP and custom authentication)",
+        );
+    }
+    let flows = c.auth_flows.join(", ");
+    let has = |f: &str| c.auth_flows.iter().any(|x| x == f);
+    if cx.api == RefreshApi::InitiateAuth && !has(REFRESH_FLOW) {
+        return Check::new(
+            id,
+            predicted(cx),
+            format!("{flows}: no {REFRESH_FLOW}, so InitiateAuth REFRESH_TOKEN_AUTH is refused"),
+        )
+        .detail("app clients with refresh token rotation must leave it out")
+        .fix("refresh with --api get-tokens (GetTokensFromRefreshToken)");
+    }
+    if pool.is_some_and(|p| p.devices.is_some()) && !has(SRP_FLOW) {
+        return Check::new(
+            id,
+            Status::Warning,
+            format!(
+                "{flows}: the user pool remembers devices, but the client does not allow {SRP_FLOW}"
+            ),
+        )
+        .detail("Cognito registers devices only on USER_SRP_AUTH sign-ins")
+        .fix(format!(
+            "allow {SRP_FLOW} on the app client and sign in with it"
+        ));
+    }
+    Check::new(id, Status::Ok, flows)
+}
+
+fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
+    let id = "client.rotation";
+    match (c.rotation, cx.api) {
+        (None, _) => Check::new(
+            id,
+            Status::Ok,
+            "refresh token rotation is off: the refresh token stays the same",
+        ),
+        (Some(grace), RefreshApi::InitiateAuth) => Check::new(
+            id,
+            predicted(cx),
+            format!("refresh token rotation is on (grace period {grace} s): REFRESH_TOKEN_AUTH is refused"),
+        )
+        .fix("refresh with --api get-tokens, and keep the new refresh token every refresh returns"),
+        (Some(grace), RefreshApi::GetTokens | RefreshApi::OAuth2) => Check::new(
+            id,
+            Status::Ok,
+            format!("refresh token rotation is on (grace period {grace} s): every refresh returns a new refresh token, and the old one stops working {grace} s later"),
+        ),
+    }
+}
+
+fn validity(c: &ClientSettings, cx: &Context<'_>) -> Check {
+    let id = "client.validity";
+    let lasts = human_duration(c.refresh_validity);
+    match cx.facts.auth_time().map(|t| cx.now - t) {
+        Some(age) if age > c.refresh_validity => Check::new(
+            id,
+            predicted(cx),
+            format!(
+                "refresh tokens last {lasts}; the user signed in {} ago, so this one has expired",
+                human_duration(age)
+            ),
+        )
+        .fix("sign in again"),
+        Some(age) if age >= 0 => Check::new(
+            id,
+            Status::Ok,
+            format!(
+                "refresh tokens last {lasts}; this one, from a sign-in {} ago, has {} left",
+                human_duration(age),
+                human_duration(c.refresh_validity - age)
+            ),
+        ),
+        _ => Check::new(
+            id,
+            Status::Ok,
+            format!("refresh tokens last {lasts} from sign-in"),
+        )
+        .detail("pass --access-token to compare with when the user signed in"),
+    }
+}
+
+fn revocation(c: &ClientSettings) -> Check {
+    let id = "client.revocation";
+    match c.revocation {
+        Some(true) => Check::new(
+            id,
+            Status::Ok,
+            "token revocation is on: RevokeToken and sign-outs end refresh tokens",
+        ),
+        Some(false) => Check::new(
+            id,
+            Status::Ok,
+            "token revocation is off: RevokeToken is refused; global sign-outs still end refresh tokens",
+        ),
+        None => Check::new(id, Status::Ok, "token revocation: not stated"),
+    }
+}
+
+fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
+    let id = "pool.devices";
+    let Some(d) = p.devices else {
+        return Check::new(
+            id,
+            Status::Ok,
+            "the user pool does not remember devices: no device key needed",
+        );
+    };
+    let mode = if d.device_only_remembered_on_user_prompt {
+        "when the user opts in"
+    } else {
+        "always"
+    };
+    let config = format!(
+        "DeviceConfiguration: ChallengeRequiredOnNewDevice {}, DeviceOnlyRememberedOnUserPrompt {}",
+        d.challenge_required_on_new_device, d.device_only_remembered_on_user_prompt
+    );
+    let remembers = format!("the user pool remembers devices {mode}");
+    let sent = cx.sent.as_ref().and_then(|s| s.device_key.as_deref());
+    match cx.facts.device_key() {
+        None => Check::new(
+            id,
+            Status::Unknown,
+            format!("{remembers}; whether this session has a device is not known"),
+        )
+        .detail(config)
+        .fix("pass --access-token: its device_key claim names the session's device, which every refresh must send"),
+        Some(Some(device)) => match (sent, cx.invalid_refresh_token) {
+            (Some(s), true) if s == device => Check::new(
+                id,
+                Status::Problem,
+                format!("{remembers}; this session's device {device} was sent and the token still refused"),
+            )
+            .detail(format!("{config}; a device must be confirmed (ConfirmDevice) after sign-in before refreshes with it work, and stays usable until forgotten"))
+            .fix("confirm the device after sign-in (ConfirmDevice, as Amplify does), or sign in again if it was forgotten"),
+            (Some(s), _) if s == device => Check::new(
+                id,
+                Status::Ok,
+                format!("{remembers}; this session's device {device} is sent"),
+            )
+            .detail(config),
+            _ => Check::new(
+                id,
+                predicted(cx),
+                format!("{remembers}; this session's device {device} is not sent"),
+            )
+            .detail(config)
+            .fix(format!("send the session's device key: --device-key {device}")),
+        },
+        Some(None) if d.device_only_remembered_on_user_prompt => Check::new(
+            id,
+            Status::Ok,
+            format!("{remembers}; this session has no device (the user did not opt in), so none is needed"),
+        )
+        .detail(config),
+        Some(None) => Check::new(
+            id,
+            predicted(cx),
+            format!("{remembers}, but this session has no device (its access token has no device_key claim)"),
+        )
+        .detail(format!("{config}; sessions from USER_PASSWORD_AUTH get no device, and Cognito refuses their refresh tokens with \"Invalid Refresh Token\""))
+        .fix("sign in with USER_SRP_AUTH, confirm the device (ConfirmDevice), and refresh with its device key"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::tests::token;
+    use crate::refresh::RefreshOptions;
+    use serde_json::{Value, json};
+
+    const NOW: i64 = 1_900_000_000;
+
+    fn facts(access: Option<Value>) -> Facts {
+        let mut o = RefreshOptions::new("client1", SecretString::from("rt"));
+        o.access_token = access.map(|c| SecretString::from(token(c)));
+        Facts::read(&o)
+    }
+
+    fn cx(facts: &Facts) -> Context<'_> {
+        Context {
+            client_id: "client1",
+            secret_given: false,
+            api: RefreshApi::InitiateAuth,
+            facts,
+            now: NOW,
+            refreshed: false,
+            invalid_refresh_token: true,
+            sent: Some(Sent {
+                api: RefreshApi::InitiateAuth,
+                device_key: None,
+                username: None,
+            }),
+        }
+    }
+
+    fn client() -> ClientSettings {
+        ClientSettings {
+            has_secret: false,
+            secret_matches: None,
+            auth_flows: vec![REFRESH_FLOW.into(), SRP_FLOW.into()],
+            rotation: None,
+            refresh_validity: DEFAULT_REFRESH_VALIDITY,
+            revocation: Some(true),
+        }
+    }
+
+    fn found(client: ClientSettings, devices: Option<Devices>) -> Found {
+        Found {
+            pool_id: Some("eu-west-1_Abc".into()),
+            client: Ok(client),
+            pool: Ok(PoolSettings { devices }),
+        }
+    }
+
+    fn status(checks: &[Check], id: &str) -> Status {
+        checks.iter().find(|c| c.id == id).unwrap().status
+    }
+
+    const ALWAYS: Devices = Devices {
+        challenge_required_on_new_device: true,
+        device_only_remembered_on_user_prompt: false,
+    };
+
+    #[test]
+    fn healthy_settings_are_all_ok() {
+        let f = facts(Some(json!({"auth_time": NOW - 86_400})));
+        let checks = judge(&found(client(), None), &cx(&f));
+        let ids: Vec<&str> = checks.iter().map(|c| c.id).collect();
+        assert_eq!(ids, IDS);
+        assert!(checks.iter().all(|c| c.status == Status::Ok), "{checks:#?}");
+    }
+
+    #[test]
+    fn secret_settings() {
+        let f = facts(None);
+        let mut c = cx(&f);
+        let with_secret = ClientSettings {
+            has_secret: true,
+            ..client()
+        };
+        assert_eq!(secret(&with_secret, &c).status, Status::Problem);
+        c.secret_given = true;
+        let wrong = ClientSettings {
+            secret_matches: Some(false),
+            ..with_secret.clone()
+        };
+        assert_eq!(secret(&wrong, &c).status, Status::Problem);
+        let right = ClientSettings {
+            secret_matches: Some(true),
+            ..with_secret
+        };
+        assert_eq!(secret(&right, &c).status, Status::Ok);
+        assert_eq!(secret(&client(), &c).status, Status::Warning);
+        // Refreshed anyway: the prediction is a warning only.
+        c.secret_given = false;
+        c.refreshed = true;
+        assert_eq!(
+            secret(
+                &ClientSettings {
+                    has_secret: true,
+                    ..client()
+                },
+                &c
+            )
+            .status,
+            Status::Warning
+        );
+    }
+
+    #[test]
+    fn rotation_and_flows() {
+        let f = facts(None);
+        let mut c = cx(&f);
+        let rotating = ClientSettings {
+            rotation: Some(10),
+            auth_flows: vec![SRP_FLOW.into()],
+            ..client()
+        };
+        let checks = judge(&found(rotating.clone(), None), &c);
+        assert_eq!(status(&checks, "client.rotation"), Status::Problem);
+        assert_eq!(status(&checks, "client.auth-flows"), Status::Problem);
+        assert!(
+            checks[2]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("--api get-tokens"),
+            "{checks:#?}"
+        );
+        c.api = RefreshApi::GetTokens;
+        let checks = judge(&found(rotating, None), &c);
+        assert_eq!(status(&checks, "client.rotation"), Status::Ok);
+        assert_eq!(status(&checks, "client.auth-flows"), Status::Ok);
+
+        // Devices need SRP sign-ins.
+        let no_srp = ClientSettings {
+            auth_flows: vec![REFRESH_FLOW.into(), "ALLOW_USER_PASSWORD_AUTH".into()],
+            ..client()
+        };
+        let checks = judge(&found(no_srp, Some(ALWAYS)), &cx(&f));
+        assert_eq!(status(&checks, "client.auth-flows"), Status::Warning);
+    }
+
+    #[test]
+    fn validity_against_the_session_age() {
+        let f = facts(Some(json!({"auth_time": NOW - 3 * 86_400})));
+        let short = ClientSettings {
+            refresh_validity: 86_400,
+            ..client()
+        };
+        let c = validity(&short, &cx(&f));
+        assert_eq!(c.status, Status::Problem);
+        assert!(c.summary.contains("1 day"), "{c:?}");
+        let c = validity(&client(), &cx(&f));
+        assert_eq!(c.status, Status::Ok);
+        assert!(c.summary.contains("27 days left"), "{c:?}");
+    }
+
+    #[test]
+    fn devices_against_the_session() {
+        // The session has no device while the pool remembers them always: the fourth cause.
+        let f = facts(Some(json!({})));
+        let c = devices(
+            &PoolSettings {
+                devices: Some(ALWAYS),
+            },
+            &cx(&f),
+        );
+        assert_eq!(c.status, Status::Problem);
+        assert!(c.detail.unwrap().contains("USER_PASSWORD_AUTH"));
+        // Opt-in: no device is fine.
+        let opt_in = Devices {
+            challenge_required_on_new_device: false,
+            device_only_remembered_on_user_prompt: true,
+        };
+        let c = devices(
+            &PoolSettings {
+                devices: Some(opt_in),
+            },
+            &cx(&f),
+        );
+        assert_eq!(c.status, Status::Ok);
+
+        // The device was sent and still refused: not confirmed (the second cause).
+        let f = facts(Some(json!({"device_key": "dev"})));
+        let mut context = cx(&f);
+        context.sent = Some(Sent {
+            api: RefreshApi::InitiateAuth,
+            device_key: Some("dev".into()),
+            username: None,
+        });
+        let c = devices(
+            &PoolSettings {
+                devices: Some(ALWAYS),
+            },
+            &context,
+        );
+        assert_eq!(c.status, Status::Problem);
+        assert!(c.fix.unwrap().contains("ConfirmDevice"));
+        context.invalid_refresh_token = false;
+        context.refreshed = true;
+        let c = devices(
+            &PoolSettings {
+                devices: Some(ALWAYS),
+            },
+            &context,
+        );
+        assert_eq!(c.status, Status::Ok);
+
+        // The device was not sent (the third cause).
+        context.sent = None;
+        context.refreshed = false;
+        let c = devices(
+            &PoolSettings {
+                devices: Some(ALWAYS),
+            },
+            &context,
+        );
+        assert_eq!(c.status, Status::Problem);
+        assert!(c.fix.unwrap().contains("--device-key dev"));
+
+        // No access token: unknown.
+        let f = facts(None);
+        let c = devices(
+            &PoolSettings {
+                devices: Some(ALWAYS),
+            },
+            &cx(&f),
+        );
+        assert_eq!(c.status, Status::Unknown);
+        let c = devices(&PoolSettings { devices: None }, &cx(&f));
+        assert_eq!(c.status, Status::Ok);
+    }
+
+    #[test]
+    fn unavailable_settings_are_unknown_and_name_the_action() {
+        let f = facts(None);
+        let found = Found {
+            pool_id: Some("eu-west-1_Abc".into()),
+            client: Err(Unavailable::Denied {
+                action: DESCRIBE_CLIENT,
+                message: "AccessDeniedException: no".into(),
+            }),
+            pool: Err(Unavailable::Credentials {
+                action: DESCRIBE_POOL,
+                message: "no credentials".into(),
+            }),
+        };
+        let checks = judge(&found, &cx(&f));
+        assert_eq!(checks.len(), IDS.len());
+        assert!(checks.iter().all(|c| c.status == Status::Unknown));
+        assert!(checks[0].summary.contains(DESCRIBE_CLIENT));
+        assert!(checks[0].fix.as_deref().unwrap().contains(DESCRIBE_CLIENT));
+        assert!(checks[1].fix.is_none(), "one fix per group");
+        assert!(checks[1].detail.is_none(), "one detail per group");
+        assert!(checks[5].summary.contains(DESCRIBE_POOL));
+
+        let none = Found {
+            pool_id: None,
+            client: Err(Unavailable::NoPool),
+            pool: Err(Unavailable::NoPool),
+        };
+        assert!(
+            judge(&none, &cx(&f))
+                .iter()
+                .all(|c| c.status == Status::Skipped)
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! Why a refresh fails, and how to fix it: checks of the inputs (offline), the refresh itself and
+//! attempts that isolate the cause (online), and optionally the app client's and user pool's
+//! settings (`inspect`, with AWS credentials).
+//!
+//! [`diagnose`] never fails and never prints: everything it finds, errors included, becomes a
+//! [`Check`] in the [`Diagnosis`]. No check holds a secret: summaries, details and fixes name
+//! usernames, client ids and device keys, never tokens or client secrets.
+
+mod attempts;
+pub mod inspect;
+pub mod offline;
+
+use crate::refresh::{RefreshOptions, now_unix};
+use crate::{Error, SecretString, plan};
+use std::fmt;
+
+pub use inspect::Inspect;
+
+/// What a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing wrong here.
+    Ok,
+    /// This is (or causes) a failure; the check's fix says what to do.
+    Problem,
+    /// Probably a mistake, or a failure waiting to happen, though the refresh may work.
+    Warning,
+    /// Could not be found out (an API call was denied or failed).
+    Unknown,
+    /// Not checked: an input is missing or the check was not asked for.
+    Skipped,
+}
+
+impl Status {
+    /// The word used in reports and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Problem => "problem",
+            Status::Warning => "warning",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding: a stable id (`client-id`, `attempt.get-tokens`, `pool.devices`, ...), its status,
+/// what was seen in one line, more detail, and for problems what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub id: &'static str,
+    pub status: Status,
+    pub summary: String,
+    pub detail: Option<String>,
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn new(id: &'static str, status: Status, summary: impl Into<String>) -> Self {
+        Check {
+            id,
+            status,
+            summary: summary.into(),
+            detail: None,
+            fix: None,
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// Everything found, in report order, and how the refresh went.
+#[derive(Debug)]
+pub struct Diagnosis {
+    pub checks: Vec<Check>,
+    /// The first attempt's error (what `refresh` with the same options would fail with), when
+    /// no attempt succeeded; `None` when one did.
+    pub error: Option<Error>,
+    /// A new refresh token, when a successful attempt rotated it. The one given stops working
+    /// after the app client's grace period: losing this one loses the session.
+    pub new_refresh_token: Option<SecretString>,
+    /// The id of the check whose attempt succeeded, when one did.
+    pub succeeded: Option<&'static str>,
+}
+
+impl Diagnosis {
+    /// Whether some attempt got tokens.
+    pub fn refreshed(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// 0 when some attempt refreshed, else the code `refresh` gives for the first attempt's error.
+    pub fn exit_code(&self) -> u8 {
+        self.error.as_ref().map_or(0, |e| e.kind().exit_code())
+    }
+
+    /// The check with this id, if it was made.
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+/// What the first attempt sent (no secrets), for judging the app client's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub api: crate::RefreshApi,
+    pub device_key: Option<String>,
+    pub username: Option<String>,
+}
+
+/// Runs every check: offline ones on the options, then the refresh as `refresh` would make it,
+/// then (after a failure) attempts that each change one thing, then, with `inspect`, the app
+/// client's and user pool's settings.
+pub async fn diagnose(options: RefreshOptions, inspect: Option<Inspect>) -> Diagnosis {
+    let now = now_unix();
+    let facts = offline::Facts::read(&options);
+    let mut checks = offline::checks(&options, &facts, now);
+
+    let (plan, error, new_refresh_token, succeeded, sent) = match plan(options.clone()).await {
+        Err(e) => {
+            checks.push(Check::new(
+                "refresh",
+                Status::Problem,
+                format!("not sent: {e}"),
+            ));
+            (None, Some(e), None, None, None)
+        }
+        Ok(plan) => {
+            let run = attempts::run(&plan, &options, &facts).await;
+            checks.extend(run.checks);
+            (
+                Some(plan),
+                run.error,
+                run.new_refresh_token,
+                run.succeeded,
+                Some(run.sent),
+            )
+        }
+    };
+
+    let context = inspect::Context {
+        client_id: &options.client_id,
+        secret_given: options.client_secret.is_some(),
+        api: options.api,
+        facts: &facts,
+        now,
+        refreshed: error.is_none(),
+        invalid_refresh_token: error
+            .as_ref()
+            .is_some_and(|e| e.message().starts_with("Invalid Refresh Token")),
+        sent,
+    };
+    checks.extend(match (&inspect, &plan) {
+        (None, _) => inspect::not_asked(),
+        (Some(_), None) => inspect::all(
+            Status::Skipped,
+            "not inspected: no request could be made (see refresh)",
+        ),
+        (Some(how), Some(plan)) => {
+            let pool = options
+                .user_pool_id
+                .clone()
+                .or_else(|| facts.user_pool_id().map(str::to_string));
+            let found = inspect::fetch(
+                &plan.connection,
+                how,
+                &options.client_id,
+                pool,
+                options.client_secret.as_ref(),
+            )
+            .await;
+            inspect::judge(&found, &context)
+        }
+    });
+
+    finish(&mut checks, error.as_ref());
+    Diagnosis {
+        checks,
+        error,
+        new_refresh_token,
+        succeeded,
+    }
+}
+
+/// Settles what depends on the whole picture: a token shape the server accepted is fine, and a
+/// failed refresh's fix points at the problems found, else at the error's own hints.
+fn finish(checks: &mut [Check], error: Option<&Error>) {
+    let Some(error) = error else {
+        for c in checks.iter_mut().filter(|c| c.id == "refresh-token") {
+            if c.status == Status::Warning {
+                c.status = Status::Ok;
+                c.summary.push_str("; the server accepted it");
+                c.fix = None;
+            }
+        }
+        return;
+    };
+    let problems: Vec<&str> = checks
+        .iter()
+        .filter(|c| {
+            c.status == Status::Problem && c.id != "refresh" && !c.id.starts_with("attempt.")
+        })
+        .map(|c| c.id)
+        .collect();
+    let fix = if problems.is_empty() {
+        match error.hints() {
+            [] => None,
+            hints => Some(hints.join("; ")),
+        }
+    } else {
+        Some(format!("fix the problems found by {}", problems.join(", ")))
+    };
+    for c in checks.iter_mut().filter(|c| c.id == "refresh") {
+        if c.fix.is_none() {
+            c.fix = fix.clone();
+        }
+    }
+}
+
+/// "3 hours", "2 days": a span of seconds in the largest unit that fits, rounded down.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let (n, unit) = match s {
+        // Settings come in whole days: "1 day", not "24 hours".
+        _ if s >= 86_400 && s.is_multiple_of(86_400) => (s / 86_400, "day"),
+        0..90 => (s, "second"),
+        90..5_400 => (s / 60, "minute"),
+        5_400..172_800 => (s / 3_600, "hour"),
+        _ => (s / 86_400, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Whether the error says the refresh token itself is dead (expired, revoked, rotated out, its
+/// user gone): no other request with it can succeed.
+fn token_is_dead(e: &Error) -> bool {
+    let lower = e.message().to_ascii_lowercase();
+    match e.code() {
+        Some("NotAuthorizedException") => lower.contains("expired") || lower.contains("revoked"),
+        Some(
+            "RefreshTokenReuseException"
+            | "UserNotFoundException"
+            | "PasswordResetRequiredException"
+            | "UserNotConfirmedException",
+        ) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(0), "0 seconds");
+        assert_eq!(human_duration(1), "1 second");
+        assert_eq!(human_duration(89), "89 seconds");
+        assert_eq!(human_duration(90), "1 minute");
+        assert_eq!(human_duration(3_600), "60 minutes");
+        assert_eq!(human_duration(5_400), "1 hour");
+        assert_eq!(human_duration(-7_200), "2 hours");
+        assert_eq!(human_duration(86_399), "23 hours");
+        assert_eq!(human_duration(86_400), "1 day");
+        assert_eq!(human_duration(2 * 86_400 + 3 * 3_600), "2 days");
+        assert_eq!(human_duration(31 * 86_400), "31 days");
+    }
+
+    #[test]
+    fn dead_tokens_are_told_apart() {
+        let e = |code: &str, m: &str| Error::service(ErrorKind::TokenRejected, code, m);
+        assert!(token_is_dead(&e(
+            "NotAuthorizedException",
+            "Refresh Token has expired"
+        )));
+        assert!(token_is_dead(&e(
+            "NotAuthorizedException",
+            "Refresh Token has been revoked"
+        )));
+        assert!(token_is_dead(&e("RefreshTokenReuseException", "")));
+        assert!(!token_is_dead(&e(
+            "NotAuthorizedException",
+            "Invalid Refresh Token."
+        )));
+        assert!(!token_is_dead(&e("NotAuthorizedException", "")));
+    }
+
+    #[test]
+    fn finish_points_the_failed_refresh_at_the_problems_found() {
+        let refused = Error::service(
+            ErrorKind::TokenRejected,
+            "NotAuthorizedException",
+            "Invalid Refresh Token.",
+        )
+        .with_hint("first hint")
+        .with_hint("second hint");
+        let checks = || {
+            vec![
+                Check::new("refresh-token", Status::Warning, "odd shape"),
+                Check::new("client-id", Status::Ok, "fine"),
+                Check::new("refresh", Status::Problem, "refused"),
+                Check::new("attempt.get-tokens", Status::Problem, "refused too"),
+            ]
+        };
+        // Nothing else wrong: the error's own hints.
+        let mut c = checks();
+        finish(&mut c, Some(&refused));
+        assert_eq!(c[2].fix.as_deref(), Some("first hint; second hint"));
+        assert_eq!(c[0].status, Status::Warning);
+
+        // Problems found elsewhere: the fix names them.
+        let mut c = checks();
+        c[1].status = Status::Problem;
+        finish(&mut c, Some(&refused));
+        assert_eq!(
+            c[2].fix.as_deref(),
+            Some("fix the problems found by client-id")
+        );
+
+        // Refreshed: a token shape the server accepted is fine.
+        let mut c = checks();
+        finish(&mut c, None);
+        assert_eq!(c[0].status, Status::Ok);
+        assert!(c[0].summary.ends_with("the server accepted it"));
+    }
+
+    #[test]
+    fn exit_code_follows_the_first_error() {
+        let d = Diagnosis {
+            checks: Vec::new(),
+            error: Some(Error::service(
+                ErrorKind::TokenRejected,
+                "NotAuthorizedException",
+                "x",
+            )),
+            new_refresh_token: None,
+            succeeded: None,
+        };
+        assert_eq!(d.exit_code(), 3);
+        assert!(!d.refreshed());
+        let d = Diagnosis { error: None, ..d };
+        assert_eq!(d.exit_code(), 0);
+    }
+}
