@@ -20,7 +20,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "cognito-refresh")
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"),
+                   "release", "cognito-refresh")
 PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 AWS = os.path.join(ROOT, ".venv", "bin", "aws")
 MIB = 1024 * 1024

@@ -109,6 +109,15 @@ class RequestCounter:
             if isinstance(flow, str):
                 keys.append(f"InitiateAuth:{flow}")
                 client_keys = [operation, f"InitiateAuth:{flow}"]
+        if "HTTP_AUTHORIZATION" not in environ:
+            # moto 5.2.5 takes a request's region from its SigV4 credential scope, and serves
+            # unsigned requests (GlobalSignOut, ForgetDevice, RevokeToken from the tool under
+            # test) from us-east-1's backend, where no pool is. This endpoint stands for
+            # cognito-idp.eu-west-1.amazonaws.com: say so. moto checks no signature.
+            environ["HTTP_AUTHORIZATION"] = (
+                f"AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/cognito-idp/aws4_request, "
+                "SignedHeaders=host, Signature=0"
+            )
         with self.lock:
             self.total += 1
             for key in keys:

@@ -92,6 +92,35 @@ pub enum Command {
 
     /// List the profiles and the state of their tokens (never a token).
     Profiles(ProfilesArgs),
+
+    /// Sign in with a username and password: USER_SRP_AUTH (the password never leaves this
+    /// machine) or USER_PASSWORD_AUTH, answering MFA and new-password challenges.
+    ///
+    /// The password comes from --password-file, COGNITO_PASSWORD, or a prompt that does not
+    /// echo when standard input is a terminal; never from an argument.
+    ///
+    /// The tokens go into the profile's token store; --print also prints them. With
+    /// --remember-device the device is confirmed, and later sign-ins answer the device challenge.
+    ///
+    /// Example:
+    ///   cognito-refresh login --profile dev --client-id 4f1example \
+    ///     --user-pool-id eu-west-1_AbC123 --username alice --remember-device
+    #[command(verbatim_doc_comment)]
+    Login(Box<LoginArgs>),
+
+    /// Make Cognito forget the profile's remembered device (ForgetDevice), and drop it from
+    /// the store.
+    ForgetDevice(Box<ForgetDeviceArgs>),
+
+    /// Sign out: RevokeToken for the stored refresh token (or GlobalSignOut with --global),
+    /// then remove the profile's tokens from the store.
+    ///
+    /// When the revoke or sign-out fails nothing is removed, unless --force.
+    ///
+    /// Example:
+    ///   cognito-refresh logout --profile dev
+    #[command(verbatim_doc_comment)]
+    Logout(Box<LogoutArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -244,10 +273,16 @@ pub struct SettingsArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, or GetTokensFromRefreshToken
-    /// (needed by app clients with refresh token rotation; needs no username).
+    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken
+    /// (needed by app clients with refresh token rotation; needs no username), or the user pool
+    /// domain's OAuth2 token endpoint (sessions from the hosted UI; needs --domain).
     #[arg(long, value_enum, value_name = "API", default_value_t = Api::InitiateAuth)]
     pub api: Api,
+
+    /// The user pool's domain, for --api oauth2: https://DOMAIN (the hosted UI's, e.g.
+    /// myapp.auth.eu-west-1.amazoncognito.com, or a custom domain). Also the profile's `domain`.
+    #[arg(long, env = "COGNITO_DOMAIN", value_name = "URL")]
+    pub domain: Option<String>,
 
     /// Key and value passed to the user pool's Lambda triggers; repeatable.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
@@ -271,9 +306,122 @@ impl SettingsArgs {
             },
             connection: self.connection,
             api: self.api,
+            domain: self.domain,
             client_metadata: self.client_metadata,
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// The username to sign in with (an email or phone number where the pool allows).
+    #[arg(long, env = "COGNITO_USERNAME", value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// srp: USER_SRP_AUTH, the password proven without being sent (needs --user-pool-id;
+    /// needed for remembered devices). password: USER_PASSWORD_AUTH.
+    #[arg(long, value_enum, value_name = "FLOW", default_value_t = Flow::Srp)]
+    pub flow: Flow,
+
+    /// Also print the tokens on stdout, as `refresh --output json` does, refresh_token
+    /// included. Without a profile, the tokens are only printed.
+    #[arg(long)]
+    pub print: bool,
+
+    /// Remember this device when the user pool offers it (ConfirmDevice), keeping its key and
+    /// password in the store: later sign-ins answer the device challenge, and refreshes send
+    /// the device key. Also the profile's `remember_device = true`.
+    #[arg(long)]
+    pub remember_device: bool,
+
+    /// Read the password from a file (`-`: standard input) [env: COGNITO_PASSWORD].
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// Read the new password NEW_PASSWORD_REQUIRED asks for from a file (`-`: standard input)
+    /// [env: COGNITO_NEW_PASSWORD].
+    #[arg(long, value_name = "PATH")]
+    pub new_password_file: Option<PathBuf>,
+
+    /// The one-time code for SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP (asked on a terminal
+    /// when absent).
+    #[arg(long, env = "COGNITO_MFA_CODE", hide_env_values = true, value_name = "CODE",
+          value_parser = secret)]
+    pub mfa_code: Option<SecretString>,
+
+    /// The MFA to use when Cognito lets the user choose (SELECT_MFA_TYPE).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub mfa_type: Option<MfaType>,
+
+    /// The app client id.
+    #[arg(long, env = "COGNITO_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the app client's secret from a file (`-`: standard input).
+    #[arg(long, value_name = "PATH", conflicts_with = "client_secret")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// The app client's secret. Prefer the environment variable or --client-secret-file.
+    #[arg(long, env = "COGNITO_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET",
+          value_parser = secret)]
+    pub client_secret: Option<SecretString>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Key and value passed to the user pool's Lambda triggers; repeatable.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub client_metadata: Vec<(String, String)>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// USER_SRP_AUTH.
+    Srp,
+    /// USER_PASSWORD_AUTH.
+    Password,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaType {
+    /// SOFTWARE_TOKEN_MFA: an authenticator app.
+    Totp,
+    /// SMS_MFA: a text message.
+    Sms,
+    /// EMAIL_OTP: an email.
+    Email,
+}
+
+impl MfaType {
+    /// The name SELECT_MFA_TYPE takes.
+    pub fn challenge(self) -> &'static str {
+        match self {
+            MfaType::Totp => "SOFTWARE_TOKEN_MFA",
+            MfaType::Sms => "SMS_MFA",
+            MfaType::Email => "EMAIL_OTP",
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ForgetDeviceArgs {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// GlobalSignOut with the access token instead of RevokeToken: every refresh token of the
+    /// user, on every device, stops working.
+    #[arg(long)]
+    pub global: bool,
+
+    /// Remove the stored tokens even when the revoke or sign-out fails.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Args, Debug)]
@@ -295,10 +443,16 @@ pub struct RequestArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, or GetTokensFromRefreshToken
-    /// (needed by app clients with refresh token rotation; needs no username).
+    /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken
+    /// (needed by app clients with refresh token rotation; needs no username), or the user pool
+    /// domain's OAuth2 token endpoint (sessions from the hosted UI; needs --domain).
     #[arg(long, value_enum, value_name = "API", default_value_t = Api::InitiateAuth)]
     pub api: Api,
+
+    /// The user pool's domain, for --api oauth2: https://DOMAIN (the hosted UI's, e.g.
+    /// myapp.auth.eu-west-1.amazoncognito.com, or a custom domain). Also the profile's `domain`.
+    #[arg(long, env = "COGNITO_DOMAIN", value_name = "URL")]
+    pub domain: Option<String>,
 
     /// Key and value passed to the user pool's Lambda triggers; repeatable.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
@@ -385,6 +539,9 @@ pub enum Api {
     InitiateAuth,
     /// GetTokensFromRefreshToken, with the raw client secret.
     GetTokens,
+    /// POST /oauth2/token at the user pool's domain, the client secret as HTTP Basic.
+    #[value(name = "oauth2")]
+    OAuth2,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -538,6 +695,7 @@ mod tests {
     fn rejects_bad_values() {
         for bad in [
             &["--api", "oauth"][..],
+            &["--domain"],
             &["--output", "yaml"],
             &["--timeout", "0"],
             &["--timeout", "-1"],
@@ -672,6 +830,43 @@ mod tests {
             let args = [&["diagnose", "--client-id", "c1"], bad].concat();
             assert!(parse(&args).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn login_takes_no_password_argument() {
+        let base = ["login", "--username", "alice", "--client-id", "c1"];
+        for bad in [
+            &["--password", "p"][..],
+            &["--flow", "custom"],
+            &["--mfa-type", "voice"],
+            &["--client-secret", "a", "--client-secret-file", "f"],
+        ] {
+            assert!(parse(&[&base[..], bad].concat()).is_err(), "{bad:?}");
+        }
+        let cli = parse(
+            &[
+                &base[..],
+                &[
+                    "--flow",
+                    "password",
+                    "--mfa-code",
+                    "123456",
+                    "--mfa-type",
+                    "totp",
+                ],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let Command::Login(l) = cli.command else {
+            panic!("not login")
+        };
+        assert_eq!(l.flow, Flow::Password);
+        assert_eq!(
+            l.mfa_type.map(MfaType::challenge),
+            Some("SOFTWARE_TOKEN_MFA")
+        );
+        assert!(!format!("{l:?}").contains("123456"));
     }
 
     #[test]

@@ -76,11 +76,14 @@ pub async fn refresh(
     connection: &Connection,
     request: &RefreshRequest,
 ) -> Result<Tokens, Error> {
-    let ctx = Context {
-        connection,
-        request,
-    };
+    let ctx = Context::refresh(connection, request);
     let result = match request.api {
+        RefreshApi::OAuth2 => {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "the OAuth2 token endpoint is not called through the SDK: use refresh::refresh",
+            ));
+        }
         RefreshApi::InitiateAuth => {
             let mut call = client
                 .initiate_auth()
@@ -130,15 +133,16 @@ pub async fn refresh(
             ),
         )
     })?;
-    tokens(result, request.api)
+    tokens(result, request.api.operation())
 }
 
-fn tokens(result: AuthenticationResultType, api: RefreshApi) -> Result<Tokens, Error> {
+/// The tokens of an `AuthenticationResult`, from `operation`.
+pub(crate) fn tokens(result: AuthenticationResultType, operation: &str) -> Result<Tokens, Error> {
     let secret = |s: Option<String>| s.filter(|s| !s.is_empty()).map(SecretString::from);
     let access_token = secret(result.access_token).ok_or_else(|| {
         Error::new(
             ErrorKind::Other,
-            format!("{} answered without an access token", api.operation()),
+            format!("{operation} answered without an access token"),
         )
     })?;
     Ok(Tokens {
@@ -156,21 +160,69 @@ fn tokens(result: AuthenticationResultType, api: RefreshApi) -> Result<Tokens, E
 }
 
 /// What an error is judged against: what was sent, and where.
-struct Context<'a> {
-    connection: &'a Connection,
-    request: &'a RefreshRequest,
+pub(crate) struct Context<'a> {
+    pub connection: &'a Connection,
+    /// The refresh request, for refresh calls: its values give the hints.
+    pub request: Option<&'a RefreshRequest>,
+    /// What was attempted, when not a refresh: sign-in, device and sign-out calls.
+    pub operation: Operation,
+    /// Secrets sent besides the refresh request's, removed from anything that comes back.
+    pub secrets: Vec<&'a SecretString>,
 }
 
-impl Context<'_> {
+/// The calls besides refresh whose errors are classified here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Refresh,
+    /// InitiateAuth with a password flow, RespondToAuthChallenge.
+    SignIn,
+    /// ConfirmDevice, UpdateDeviceStatus, ForgetDevice.
+    Device,
+    /// RevokeToken.
+    Revoke,
+    /// GlobalSignOut.
+    SignOut,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn refresh(connection: &'a Connection, request: &'a RefreshRequest) -> Self {
+        Context {
+            connection,
+            request: Some(request),
+            operation: Operation::Refresh,
+            secrets: Vec::new(),
+        }
+    }
+
+    pub(crate) fn call(
+        connection: &'a Connection,
+        operation: Operation,
+        secrets: Vec<&'a SecretString>,
+    ) -> Self {
+        Context {
+            connection,
+            request: None,
+            operation,
+            secrets,
+        }
+    }
+
     /// Removes anything secret that was sent from text that came back (some servers echo input).
     fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
-        let mut secrets = vec![self.request.refresh_token.expose_secret().to_string()];
-        if let Some(s) = &self.request.client_secret {
-            secrets.push(s.expose_secret().to_string());
-        }
-        if let Some(h) = self.request.secret_hash() {
-            secrets.push(h.expose_secret().to_string());
+        let mut secrets: Vec<String> = self
+            .secrets
+            .iter()
+            .map(|s| s.expose_secret().to_string())
+            .collect();
+        if let Some(req) = self.request {
+            secrets.push(req.refresh_token.expose_secret().to_string());
+            if let Some(s) = &req.client_secret {
+                secrets.push(s.expose_secret().to_string());
+            }
+            if let Some(h) = req.secret_hash() {
+                secrets.push(h.expose_secret().to_string());
+            }
         }
         for s in secrets.iter().filter(|s| s.len() >= 4) {
             out = out.replace(s.as_str(), "(redacted)");
@@ -178,7 +230,7 @@ impl Context<'_> {
         out
     }
 
-    fn error<E>(&self, err: SdkError<E, HttpResponse>) -> Error
+    pub(crate) fn error<E>(&self, err: SdkError<E, HttpResponse>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -282,12 +334,19 @@ const INVALID_REFRESH_TOKEN: &str = "Invalid Refresh Token";
 
 /// Turns a Cognito exception into an error of the right kind, with hints where the cause is known.
 fn classify(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -> Error {
-    let req = ctx.request;
+    let specific = match ctx.request {
+        Some(req) => classify_refresh(code, message, req),
+        None => classify_call(code, message, ctx.operation),
+    };
+    specific.unwrap_or_else(|| classify_common(code, message, status, ctx))
+}
+
+/// What a refresh's rejection means: the causes of "Invalid Refresh Token" and its siblings.
+fn classify_refresh(code: &str, message: &str, req: &RefreshRequest) -> Option<Error> {
     let client_id = &req.client_id;
-    let region = &ctx.connection.region;
     let err = |kind| Error::service(kind, code, message);
     let lower = message.to_ascii_lowercase();
-    match code {
+    let e = match code {
         "NotAuthorizedException" if message.starts_with(INVALID_REFRESH_TOKEN) => {
             let mut e = err(ErrorKind::TokenRejected).with_hint(format!(
                 "the refresh token works only with the app client that issued it: check that \
@@ -315,6 +374,7 @@ fn classify(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -
                     "refresh tokens from ADMIN_NO_SRP_AUTH are reported to fail in \
                      GetTokensFromRefreshToken: try --api initiate-auth",
                 ),
+                RefreshApi::OAuth2 => e,
             }
         }
         "NotAuthorizedException" if lower.contains("expired") => err(ErrorKind::TokenRejected)
@@ -375,9 +435,107 @@ fn classify(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -
         "PasswordResetRequiredException" | "UserNotConfirmedException" => {
             err(ErrorKind::TokenRejected).with_hint("the user must sign in again")
         }
-        "ResourceNotFoundException" => err(ErrorKind::Misconfigured).with_hint(format!(
-            "no app client {client_id} in region {region}: check --client-id and --region"
-        )),
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// What a sign-in, device or sign-out call's rejection means.
+fn classify_call(code: &str, message: &str, operation: Operation) -> Option<Error> {
+    let err = |kind| Error::service(kind, code, message);
+    let lower = message.to_ascii_lowercase();
+    let e = match (code, operation) {
+        ("NotAuthorizedException", Operation::SignIn)
+            if lower.contains("secret hash")
+                || lower.contains("secrethash")
+                || lower.contains("secret was not received") =>
+        {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client has a secret: check that the one given belongs to this client",
+            )
+        }
+        ("NotAuthorizedException", Operation::SignIn) if lower.contains("attempts exceeded") => {
+            err(ErrorKind::TokenRejected)
+                .with_hint("too many failed sign-ins: wait a while before trying again")
+        }
+        ("NotAuthorizedException", Operation::SignIn) if lower.contains("disabled") => {
+            err(ErrorKind::TokenRejected).with_hint("the user is disabled in the user pool")
+        }
+        ("NotAuthorizedException", Operation::SignIn)
+            if lower.contains("not enabled") || lower.contains("not allowed") =>
+        {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client does not allow this sign-in flow: enable ALLOW_USER_SRP_AUTH or \
+                 ALLOW_USER_PASSWORD_AUTH on it, or choose the other --flow",
+            )
+        }
+        ("NotAuthorizedException", Operation::SignIn) => err(ErrorKind::TokenRejected)
+            .with_hint("the username or password is wrong (Cognito does not say which)"),
+        ("NotAuthorizedException", Operation::Revoke) if lower.contains("secret") => {
+            err(ErrorKind::Misconfigured)
+                .with_hint("RevokeToken needs the app client's secret when the client has one")
+        }
+        ("NotAuthorizedException", Operation::Device | Operation::SignOut) => {
+            err(ErrorKind::TokenRejected).with_hint(
+                "the access token was refused (expired, revoked, or from a signed-out session): \
+                 sign in again",
+            )
+        }
+        ("NotAuthorizedException", _) => err(ErrorKind::TokenRejected),
+        ("CodeMismatchException" | "ExpiredCodeException", _) => err(ErrorKind::TokenRejected)
+            .with_hint("the code is wrong or has expired: sign in again for a new one"),
+        ("InvalidPasswordException", _) => err(ErrorKind::Usage)
+            .with_hint("the new password does not meet the user pool's password policy"),
+        ("UserNotFoundException", _) => err(ErrorKind::TokenRejected)
+            .with_hint("no such user in this user pool: check --username"),
+        ("PasswordResetRequiredException", _) => err(ErrorKind::TokenRejected)
+            .with_hint("the user must reset their password before signing in"),
+        ("UserNotConfirmedException", _) => {
+            err(ErrorKind::TokenRejected).with_hint("the user has not confirmed their sign-up yet")
+        }
+        ("MFAMethodNotFoundException", _) => err(ErrorKind::Misconfigured)
+            .with_hint("the user has no MFA method set up that the user pool accepts"),
+        ("UnsupportedOperationException" | "UnsupportedTokenTypeException", Operation::Revoke) => {
+            err(ErrorKind::Misconfigured).with_hint(
+                "RevokeToken needs an app client with token revocation on, and a refresh token",
+            )
+        }
+        ("ResourceNotFoundException", Operation::SignIn | Operation::Device)
+            if lower.contains("device") =>
+        {
+            err(ErrorKind::TokenRejected).with_hint(
+                "the user pool no longer knows the remembered device: `forget-device` drops it \
+                 from the store, then sign in again",
+            )
+        }
+        ("InvalidParameterException", Operation::SignIn)
+            if lower.contains("srp") || lower.contains("flow") =>
+        {
+            err(ErrorKind::Misconfigured).with_hint(
+                "the app client may not allow this sign-in flow: enable ALLOW_USER_SRP_AUTH or \
+                 ALLOW_USER_PASSWORD_AUTH on it, or choose the other --flow",
+            )
+        }
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// What any call's errors mean when nothing more specific applies.
+fn classify_common(code: &str, message: &str, status: Option<u16>, ctx: &Context<'_>) -> Error {
+    let region = &ctx.connection.region;
+    let err = |kind| Error::service(kind, code, message);
+    match code {
+        "ResourceNotFoundException" => match ctx.request {
+            Some(req) => err(ErrorKind::Misconfigured).with_hint(format!(
+                "no app client {} in region {region}: check --client-id and --region",
+                req.client_id
+            )),
+            None => err(ErrorKind::Misconfigured).with_hint(format!(
+                "the app client, user pool or device was not found in region {region}: check \
+                 --client-id, --user-pool-id and --region"
+            )),
+        },
         "InvalidParameterException" | "OperationNotEnabledException" => {
             err(ErrorKind::Misconfigured)
         }
@@ -414,6 +572,7 @@ mod tests {
             device_key: device_key.map(str::to_string),
             api,
             client_metadata: Vec::new(),
+            token_url: None,
         }
     }
 
@@ -428,15 +587,7 @@ mod tests {
 
     fn judge(code: &str, message: &str, req: &RefreshRequest) -> Error {
         let conn = connection();
-        classify(
-            code,
-            message,
-            Some(400),
-            &Context {
-                connection: &conn,
-                request: req,
-            },
-        )
+        classify(code, message, Some(400), &Context::refresh(&conn, req))
     }
 
     #[test]
@@ -507,6 +658,116 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_and_sign_out_errors_have_their_own_kinds() {
+        let conn = connection();
+        let password = SecretString::from("Corr3ct-Horse");
+        let judge_call = |op, code: &str, message: &str| {
+            classify(
+                code,
+                message,
+                Some(400),
+                &Context::call(&conn, op, vec![&password]),
+            )
+        };
+        let cases = [
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Incorrect username or password.",
+                ErrorKind::TokenRejected,
+                "password",
+            ),
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Password attempts exceeded",
+                ErrorKind::TokenRejected,
+                "wait",
+            ),
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Unable to verify secret hash for client c",
+                ErrorKind::Misconfigured,
+                "secret",
+            ),
+            (
+                Operation::SignIn,
+                "InvalidParameterException",
+                "USER_SRP_AUTH is not enabled for the client.",
+                ErrorKind::Misconfigured,
+                "ALLOW_USER_SRP_AUTH",
+            ),
+            (
+                Operation::SignIn,
+                "CodeMismatchException",
+                "Invalid code received for user",
+                ErrorKind::TokenRejected,
+                "code",
+            ),
+            (
+                Operation::SignIn,
+                "InvalidPasswordException",
+                "Password does not conform to policy",
+                ErrorKind::Usage,
+                "policy",
+            ),
+            (
+                Operation::SignIn,
+                "UserNotConfirmedException",
+                "User is not confirmed.",
+                ErrorKind::TokenRejected,
+                "confirmed",
+            ),
+            (
+                Operation::Revoke,
+                "UnsupportedTokenTypeException",
+                "",
+                ErrorKind::Misconfigured,
+                "revocation",
+            ),
+            (
+                Operation::SignOut,
+                "NotAuthorizedException",
+                "Access Token has been revoked",
+                ErrorKind::TokenRejected,
+                "sign in again",
+            ),
+            (
+                Operation::Device,
+                "ResourceNotFoundException",
+                "Device does not exist.",
+                ErrorKind::TokenRejected,
+                "forget-device",
+            ),
+            (
+                Operation::SignIn,
+                "TooManyRequestsException",
+                "Rate exceeded",
+                ErrorKind::Transient,
+                "throttling",
+            ),
+        ];
+        for (op, code, message, kind, hint) in cases {
+            let e = judge_call(op, code, message);
+            assert_eq!(e.kind(), kind, "{op:?} {code}: {message}");
+            assert!(
+                e.hints().iter().any(|h| h.contains(hint)),
+                "{op:?} {code}: {:?}",
+                e.hints()
+            );
+        }
+    }
+
+    #[test]
+    fn scrub_removes_the_secrets_of_a_call() {
+        let conn = connection();
+        let password = SecretString::from("Corr3ct-Horse");
+        let ctx = Context::call(&conn, Operation::SignIn, vec![&password]);
+        assert_eq!(ctx.scrub("bad Corr3ct-Horse!"), "bad (redacted)!");
+    }
+
+    #[test]
     fn invalid_refresh_token_names_its_causes() {
         let e = judge(
             "NotAuthorizedException",
@@ -547,10 +808,7 @@ mod tests {
     fn scrub_removes_what_was_sent() {
         let req = request(true, None, RefreshApi::InitiateAuth);
         let conn = connection();
-        let ctx = Context {
-            connection: &conn,
-            request: &req,
-        };
+        let ctx = Context::refresh(&conn, &req);
         let hash = req.secret_hash().unwrap();
         let echoed = format!(
             "bad refresh-token-value client-secret-value {}",

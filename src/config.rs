@@ -32,9 +32,11 @@ pub struct Profile {
     pub api: Option<RefreshApi>,
     pub username: Option<String>,
     pub device_key: Option<String>,
-    /// The user pool's domain (managed login / hosted UI). Kept with the profile; the refresh
-    /// itself goes through the API.
+    /// The user pool's domain (managed login / hosted UI), for `api = "oauth2"`: refreshes go
+    /// to its token endpoint.
     pub domain: Option<String>,
+    /// `login` remembers the device (ConfirmDevice) without --remember-device.
+    pub remember_device: Option<bool>,
     /// The name of an environment variable holding the client secret.
     pub client_secret_env: Option<String>,
     /// A file holding the client secret; relative paths are relative to the config file.
@@ -382,6 +384,9 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
     }
     if let Some(api) = p.api {
         t.insert("api", toml_edit::value(api.name()));
+    }
+    if let Some(remember) = p.remember_device {
+        t.insert("remember_device", toml_edit::value(remember));
     }
     if let Some(file) = &p.client_secret_file {
         t.insert(

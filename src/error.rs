@@ -9,7 +9,7 @@ pub enum ErrorKind {
     /// endpoint, an unreadable file). Exit 2.
     Usage,
     /// The refresh token cannot be used: it is invalid, expired, revoked, rotated out, or its
-    /// user is gone. Sign in again. Exit 3.
+    /// user is gone. Sign in again. At sign-in: the password or code was refused. Exit 3.
     TokenRejected,
     /// The request is misconfigured: secret hash problems, unknown client or pool, invalid
     /// parameters. Exit 4.

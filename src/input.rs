@@ -18,6 +18,7 @@ const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 /// What the arguments, and the profile when there is one, say about a refresh, before the
 /// refresh token is settled (it may come from the token store).
+#[derive(Clone)]
 pub struct Request {
     pub refresh_token: Option<SecretString>,
     /// Where the refresh token came from: the command line (a flag or a file) or the environment.
@@ -32,6 +33,8 @@ pub struct Request {
     pub access_token: Option<SecretString>,
     pub id_token: Option<SecretString>,
     pub api: RefreshApi,
+    /// The user pool domain, for the OAuth2 token endpoint.
+    pub domain: Option<String>,
     pub client_metadata: Vec<(String, String)>,
     pub timeout: Duration,
 }
@@ -57,6 +60,7 @@ impl Request {
             access_token: self.access_token,
             id_token: self.id_token,
             api: self.api,
+            domain: self.domain,
             client_metadata: self.client_metadata,
             timeout: self.timeout,
             max_attempts: 3,
@@ -164,6 +168,7 @@ pub fn request(
         _ => match args.api {
             Api::InitiateAuth => RefreshApi::InitiateAuth,
             Api::GetTokens => RefreshApi::GetTokens,
+            Api::OAuth2 => RefreshApi::OAuth2,
         },
     };
     Ok(Request {
@@ -192,6 +197,11 @@ pub fn request(
         access_token: s.access_token.map(trim_secret),
         id_token: s.id_token.map(trim_secret),
         api,
+        domain: merge(
+            "domain",
+            args.domain.filter(|d| !d.trim().is_empty()),
+            p.and_then(|p| p.domain.as_ref()),
+        ),
         client_metadata: args.client_metadata,
         timeout: Duration::from_secs_f64(c.timeout),
     })

@@ -31,9 +31,12 @@ pub mod endpoint;
 pub mod error;
 mod files;
 pub mod jwt;
+pub mod login;
+pub mod oauth2;
 pub mod refresh;
 pub mod region;
 pub mod secret_hash;
+pub mod srp;
 pub mod store;
 
 pub use error::{Error, ErrorKind};

@@ -6,6 +6,7 @@ mod input;
 mod log;
 mod output;
 mod profile;
+mod prompt;
 mod report;
 
 use anyhow::Result;
@@ -69,6 +70,9 @@ fn run(cli: Cli, matches: &ArgMatches, log: &Log) -> Result<()> {
         Command::Token(args) => commands::token::run(*args, profile, sub, log),
         Command::Exec(args) => commands::exec::run(*args, profile, sub, log),
         Command::Profiles(args) => commands::profiles::run(args, profile, log),
+        Command::Login(args) => commands::login::run(*args, profile, sub, log),
+        Command::ForgetDevice(args) => commands::forget_device::run(*args, profile, sub, log),
+        Command::Logout(args) => commands::logout::run(*args, profile, sub, log),
     }
 }
 

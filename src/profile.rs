@@ -129,9 +129,11 @@ pub fn create_if_absent(
         api: (source(matches, "api") == Some(ValueSource::CommandLine)).then_some(match args.api {
             crate::cli::Api::InitiateAuth => RefreshApi::InitiateAuth,
             crate::cli::Api::GetTokens => RefreshApi::GetTokens,
+            crate::cli::Api::OAuth2 => RefreshApi::OAuth2,
         }),
         username: s_or_none(s.username.as_deref()),
         device_key: s_or_none(s.device_key.as_deref()),
+        domain: s_or_none(args.domain.as_deref()),
         ..Profile::default()
     };
     match (&s.client_secret_file, source(matches, "client_secret")) {

@@ -10,7 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;
 
-/// Which Cognito API refreshes the tokens. In config files: `initiate-auth` or `get-tokens`.
+/// Which Cognito API refreshes the tokens. In config files: `initiate-auth`, `get-tokens` or
+/// `oauth2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefreshApi {
@@ -20,6 +21,11 @@ pub enum RefreshApi {
     /// `GetTokensFromRefreshToken`, with the raw client secret. The only way for app clients
     /// with refresh token rotation; returns a new refresh token when rotation is on.
     GetTokens,
+    /// The user pool domain's OAuth2 token endpoint (`/oauth2/token`), for sessions from the
+    /// hosted UI or a federated provider. Needs the domain; returns a new refresh token when
+    /// rotation is on.
+    #[serde(rename = "oauth2")]
+    OAuth2,
 }
 
 impl RefreshApi {
@@ -28,6 +34,7 @@ impl RefreshApi {
         match self {
             RefreshApi::InitiateAuth => "initiate-auth",
             RefreshApi::GetTokens => "get-tokens",
+            RefreshApi::OAuth2 => "oauth2",
         }
     }
 
@@ -36,6 +43,7 @@ impl RefreshApi {
         match self {
             RefreshApi::InitiateAuth => "InitiateAuth",
             RefreshApi::GetTokens => "GetTokensFromRefreshToken",
+            RefreshApi::OAuth2 => "the OAuth2 token endpoint",
         }
     }
 }
@@ -84,6 +92,8 @@ pub struct RefreshOptions {
     pub region: Option<String>,
     pub user_pool_id: Option<String>,
     pub endpoint_url: Option<String>,
+    /// The user pool domain, for [`RefreshApi::OAuth2`]: `https://DOMAIN` or a bare host name.
+    pub domain: Option<String>,
     /// A current or expired access token of the session: username, device key, region.
     pub access_token: Option<SecretString>,
     /// A current or expired ID token of the session: username, region.
@@ -109,6 +119,7 @@ impl RefreshOptions {
             region: None,
             user_pool_id: None,
             endpoint_url: None,
+            domain: None,
             access_token: None,
             id_token: None,
             api: RefreshApi::default(),
@@ -144,6 +155,11 @@ impl RefreshOptions {
         self
     }
 
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
     pub fn api(mut self, api: RefreshApi) -> Self {
         self.api = api;
         self
@@ -161,6 +177,8 @@ pub struct RefreshRequest {
     pub device_key: Option<String>,
     pub api: RefreshApi,
     pub client_metadata: Vec<(String, String)>,
+    /// The token endpoint, for [`RefreshApi::OAuth2`].
+    pub token_url: Option<url::Url>,
 }
 
 impl RefreshRequest {
@@ -322,10 +340,13 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
         .as_deref()
         .and_then(region::region_of_pool)
         .map(|r| (r.to_string(), Source::UserPoolId));
+    let oauth2 = o.api == RefreshApi::OAuth2;
     let (region, region_source) = match o.region.clone().map(|r| (r, Source::Given)) {
         Some(given) => given,
         None => match from_pool.clone().or_else(|| from_tokens.clone()) {
             Some(inferred) => inferred,
+            // The token endpoint is named by the domain: no region needed.
+            None if oauth2 => (String::new(), Source::Given),
             None => match o.use_aws_profile_region {
                 true => match aws_profile_region().await {
                     Some(r) if region::is_region(&r) => (r, Source::AwsProfile),
@@ -335,7 +356,9 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
             },
         },
     };
-    notes.push(Note::Info(format!("region {region} ({region_source})")));
+    if !region.is_empty() {
+        notes.push(Note::Info(format!("region {region} ({region_source})")));
+    }
     for (other, source) in [from_pool, from_tokens].into_iter().flatten() {
         if other != region {
             notes.push(Note::Warning(format!(
@@ -403,14 +426,44 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
         }
     }
 
-    notes.push(Note::Info(format!(
-        "calling {} at {}",
-        o.api.operation(),
-        endpoint
-            .as_ref()
-            .map(|u| u.as_str().trim_end_matches('/').to_string())
-            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"))
-    )));
+    let token_url = match (oauth2, o.domain.as_deref()) {
+        (true, Some(domain)) => Some(crate::oauth2::token_url(domain)?),
+        (true, None) => {
+            return Err(Error::usage(
+                "--api oauth2 needs the user pool's domain: pass --domain https://DOMAIN (the \
+                 hosted UI's domain, e.g. myapp.auth.eu-west-1.amazoncognito.com)",
+            ));
+        }
+        (false, _) => None,
+    };
+    let device_key = match (oauth2, device_key) {
+        (true, Some(key)) => {
+            notes.push(Note::Warning(format!(
+                "the token endpoint takes no device key, so {key} is not sent: in a user pool \
+                 with remembered devices, sessions from InitiateAuth refresh through the API \
+                 (--api initiate-auth)"
+            )));
+            None
+        }
+        (_, key) => key,
+    };
+    if oauth2 && !o.client_metadata.is_empty() {
+        notes.push(Note::Warning(
+            "the token endpoint takes no client metadata: --client-metadata is not sent".into(),
+        ));
+    }
+
+    match &token_url {
+        Some(url) => notes.push(crate::oauth2::note(url)),
+        None => notes.push(Note::Info(format!(
+            "calling {} at {}",
+            o.api.operation(),
+            endpoint
+                .as_ref()
+                .map(|u| u.as_str().trim_end_matches('/').to_string())
+                .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"))
+        ))),
+    }
 
     Ok(Plan {
         connection: Connection {
@@ -427,6 +480,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
             device_key,
             api: o.api,
             client_metadata: o.client_metadata,
+            token_url,
         },
         notes,
     })
@@ -454,11 +508,13 @@ pub fn check_refresh_token(token: &str) -> Result<(), Error> {
             "the refresh token contains quotes: pass the token without them",
         ));
     }
+    // An access or ID token is a common mix-up. A JWT without token_use is let through:
+    // emulators (cognito-local) issue refresh tokens of that shape.
     if let Ok(jwt) = jwt::decode(token) {
         let what = match jwt.claims.token_use() {
             Some("access") => "an access token",
             Some("id") => "an ID token",
-            _ => "a JWT",
+            _ => return Ok(()),
         };
         return Err(Error::usage(format!(
             "the refresh token given is {what}, not a refresh token (Cognito's refresh tokens \
@@ -487,6 +543,17 @@ fn no_region() -> Error {
 
 /// Runs a plan: one refresh call, with the plan's timeout and retries.
 pub async fn refresh(plan: &Plan) -> Result<Tokens, Error> {
+    if let (RefreshApi::OAuth2, Some(url)) = (plan.request.api, &plan.request.token_url) {
+        return crate::oauth2::refresh(&crate::oauth2::OAuth2Request {
+            token_url: url,
+            client_id: &plan.request.client_id,
+            client_secret: plan.request.client_secret.as_ref(),
+            refresh_token: &plan.request.refresh_token,
+            timeout: plan.connection.timeout,
+            max_attempts: plan.connection.max_attempts,
+        })
+        .await;
+    }
     let client = plan.connection.client();
     crate::cognito::refresh(&client, &plan.connection, &plan.request).await
 }
@@ -597,6 +664,8 @@ mod tests {
         for good in [
             "0b7e5e2a-1d0c-4e39-9b9e-3c8d2f1e4a5b",
             "eyJjdHkiOiJKV1QifQ.a.b.c.d",
+            // cognito-local's refresh tokens: JWTs without token_use.
+            &token(json!({"cognito:username": "u", "jti": "j"})),
         ] {
             let o = RefreshOptions {
                 refresh_token: SecretString::from(good),

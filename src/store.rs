@@ -43,6 +43,8 @@ pub struct Entry {
     pub expires_at: Option<i64>,
     pub device_key: Option<String>,
     pub device_group_key: Option<String>,
+    /// The remembered device's password (`login --remember-device`), for DEVICE_SRP_AUTH.
+    pub device_password: Option<SecretString>,
     /// Whether Cognito returned a new refresh token at the last refresh (the app client
     /// rotates them); unknown before the first refresh.
     pub rotation: Option<bool>,
@@ -73,6 +75,7 @@ impl Entry {
             expires_at: None,
             device_key: None,
             device_group_key: None,
+            device_password: None,
             rotation: None,
             refreshed_at: None,
             updated_at: now_unix(),
@@ -117,6 +120,10 @@ impl Entry {
             self.refresh_token = rotated.clone();
         }
         if let Some(device) = &tokens.new_device {
+            if device.device_key.is_some() && device.device_key != self.device_key {
+                // Another device: the stored password is not its password.
+                self.device_password = None;
+            }
             if device.device_key.is_some() {
                 self.device_key = device.device_key.clone();
             }
@@ -147,6 +154,8 @@ struct EntryFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     device_group_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     rotation: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refreshed_at: Option<i64>,
@@ -171,6 +180,7 @@ impl EntryFile {
             expires_at: e.expires_at,
             device_key: e.device_key.clone(),
             device_group_key: e.device_group_key.clone(),
+            device_password: e.device_password.as_ref().map(expose),
             rotation: e.rotation,
             refreshed_at: e.refreshed_at,
             updated_at: e.updated_at,
@@ -186,6 +196,7 @@ impl EntryFile {
             expires_at: self.expires_at,
             device_key: self.device_key,
             device_group_key: self.device_group_key,
+            device_password: self.device_password.map(SecretString::from),
             rotation: self.rotation,
             refreshed_at: self.refreshed_at,
             updated_at: self.updated_at,
@@ -409,6 +420,19 @@ impl Store {
             {
                 let _ = fs::remove_file(entry.path());
             }
+        }
+    }
+
+    /// Removes a profile's tokens, under its lock. Returns whether there were any.
+    pub fn remove(&self, lock: &ProfileLock) -> Result<bool, Error> {
+        let path = self.path(&lock.profile);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(files::io_error(
+                format!("cannot remove the token store file {}", path.display()),
+                &e,
+            )),
         }
     }
 

@@ -3,6 +3,9 @@
 pub mod decode;
 pub mod diagnose;
 pub mod exec;
+pub mod forget_device;
+pub mod login;
+pub mod logout;
 pub mod profiles;
 pub mod refresh;
 pub mod store;

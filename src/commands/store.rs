@@ -144,9 +144,10 @@ fn save(chosen: &Chosen, mut entry: Entry, log: &Log) -> Result<()> {
                 chosen.name
             ));
         }
-        // The device's group key stays with its device.
+        // The device's group key and password stay with its device.
         if old.device_key == entry.device_key {
             entry.device_group_key = old.device_group_key;
+            entry.device_password = old.device_password;
         }
     }
     store.save(&lock, &entry)?;

@@ -152,6 +152,14 @@ fn describe(r: &RefreshRequest, connection: &Connection) -> String {
                 None => parts.push("no DeviceKey".to_string()),
             }
         }
+        RefreshApi::OAuth2 => parts.push(
+            if r.client_secret.is_some() {
+                "the client secret as HTTP Basic"
+            } else {
+                "no client secret"
+            }
+            .to_string(),
+        ),
     }
     format!(
         "sent {} to {} for app client {} with {}",
@@ -313,6 +321,7 @@ mod tests {
             device_key: device.map(str::to_string),
             api,
             client_metadata: Vec::new(),
+            token_url: None,
         }
     }
 

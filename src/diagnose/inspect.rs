@@ -485,7 +485,7 @@ fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
             format!("refresh token rotation is on (grace period {grace} s): REFRESH_TOKEN_AUTH is refused"),
         )
         .fix("refresh with --api get-tokens, and keep the new refresh token every refresh returns"),
-        (Some(grace), RefreshApi::GetTokens) => Check::new(
+        (Some(grace), RefreshApi::GetTokens | RefreshApi::OAuth2) => Check::new(
             id,
             Status::Ok,
             format!("refresh token rotation is on (grace period {grace} s): every refresh returns a new refresh token, and the old one stops working {grace} s later"),

@@ -263,7 +263,7 @@ fn damaged_jwts() {
 fn malformed_options() {
     let p = stored();
     let mut cases = vec![
-        case("unknown --api", &refresh(&["--api", "oauth2"]), 2, "oauth2"),
+        case("unknown --api", &refresh(&["--api", "oauth3"]), 2, "oauth3"),
         case(
             "unknown --output",
             &refresh(&["--output", "yaml"]),
@@ -440,16 +440,14 @@ fn config_files_that_cannot_be_read() {
 }
 
 /// The store directory or file owned by another user: refused, never read or written.
-/// Making a file another user owns takes root (as in CI); without it the test says so and
-/// checks nothing.
+/// Making a file another user owns takes root (as in CI); see `without_root`.
 #[test]
 fn store_owned_by_someone_else_is_refused() {
     let p = stored();
     let other = 4242;
     let file = p.store_file("ci");
     if std::os::unix::fs::chown(&file, Some(other), Some(other)).is_err() {
-        eprintln!("skipped: changing a file's owner needs root");
-        return;
+        return without_root("changing a file's owner");
     }
     let n = check(
         &p,

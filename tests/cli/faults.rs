@@ -123,7 +123,7 @@ fn connection_refused_is_transient() {
 
 /// Name resolution fails inside a new network namespace: it has no interface up (not even
 /// loopback), so the resolver's packets cannot leave it, and nothing reaches any network.
-/// Making the namespace takes root (as in CI); without it the test says so and checks nothing.
+/// Making the namespace takes root (as in CI); see `without_root`.
 #[test]
 fn dns_failure_is_transient() {
     let usable = std::process::Command::new("unshare")
@@ -131,8 +131,7 @@ fn dns_failure_is_transient() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !usable {
-        eprintln!("skipped: `unshare --net` is not available (it needs root)");
-        return;
+        return without_root("`unshare --net`");
     }
     let home = tempfile::tempdir().unwrap();
     let mut cmd = assert_cmd::Command::new("unshare");

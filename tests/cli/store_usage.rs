@@ -146,7 +146,7 @@ fn config_errors_name_the_line() {
             "regoin",
         ),
         ("[profiles.ci]\nclient_id = 42\n", 2, "string"),
-        ("[profiles.ci]\napi = \"oauth2\"\n", 2, "oauth2"),
+        ("[profiles.ci]\napi = \"oauth\"\n", 2, "oauth"),
         ("\n\n[profiles.ci\n", 3, ""),
         ("client_id = \"c1\"\n", 1, "client_id"),
     ] {

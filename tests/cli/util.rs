@@ -269,3 +269,17 @@ pub fn report(out: &Output) -> Report {
     assert_eq!(r.refreshed, r.exit_code == 0, "{r:#?}");
     r
 }
+
+/// For a test that needs root (as CI and `scripts/test` on this project's machines have): it
+/// fails, so that it is never counted as passed without checking anything, unless the developer
+/// opted out with COGNITO_REFRESH_TESTS_WITHOUT_ROOT=1, when it says so and checks nothing.
+pub fn without_root(what: &str) {
+    if std::env::var_os("COGNITO_REFRESH_TESTS_WITHOUT_ROOT").is_some_and(|v| v == "1") {
+        eprintln!("not checked: {what} needs root (COGNITO_REFRESH_TESTS_WITHOUT_ROOT=1)");
+        return;
+    }
+    panic!(
+        "{what} needs root; run the tests as root, or set COGNITO_REFRESH_TESTS_WITHOUT_ROOT=1 \
+         to leave this check out knowingly"
+    );
+}

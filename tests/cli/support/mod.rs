@@ -1,5 +1,9 @@
 //! Shared test support for the integration-test crate.
 
+pub mod cognito_local;
+pub mod cognito_stub;
 pub mod moto;
+pub mod srp_server;
 
-pub use moto::{Moto, Requests, Session, moto};
+pub use cognito_local::cognito_local;
+pub use moto::{Moto, Requests, SETUP_HINT, Session, moto, python};

@@ -21,7 +21,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 const FIXTURE_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/moto-fixture.py");
-const SETUP_HINT: &str = "run `scripts/test` (it installs the Cognito emulator into .venv \
+pub const SETUP_HINT: &str = "run `scripts/test` (it installs the Cognito emulator into .venv \
      and runs the tests), or set COGNITO_REFRESH_TEST_PYTHON to a Python with moto installed";
 
 /// The emulator fixture, started on first use and shared by all tests of this process.
@@ -231,7 +231,8 @@ impl fmt::Debug for Moto {
     }
 }
 
-fn python() -> PathBuf {
+/// The Python with the test requirements (moto, pycognito) installed.
+pub fn python() -> PathBuf {
     match std::env::var_os("COGNITO_REFRESH_TEST_PYTHON") {
         Some(python) if !python.is_empty() => PathBuf::from(python),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),

@@ -1,0 +1,88 @@
+//! `cognito-refresh forget-device`: Cognito forgets the profile's remembered device, and the
+//! store drops it.
+
+use super::runtime;
+use crate::cli::{ForgetDeviceArgs, ProfileArgs};
+use crate::commands::login::target;
+use crate::input;
+use crate::log::Log;
+use crate::profile::{self, Chosen};
+use anyhow::Result;
+use clap::ArgMatches;
+use cognito_refresh::login;
+use cognito_refresh::{Entry, Error as CoreError, Need, Policy, fresh_tokens};
+use std::time::Duration;
+
+pub fn run(
+    args: ForgetDeviceArgs,
+    global: &ProfileArgs,
+    matches: &ArgMatches,
+    log: &Log,
+) -> Result<()> {
+    let chosen = profile::require(global, "forget-device")?;
+    let stored = stored(&chosen)?;
+    let key = stored.device_key.clone().ok_or_else(|| {
+        CoreError::usage(format!(
+            "profile {} has no remembered device (sign in with `login --remember-device` to \
+             remember one)",
+            chosen.name
+        ))
+    })?;
+    let req = input::request(args.settings.into_request(), matches, log, Some(&chosen))?;
+    let entry = valid_access(&chosen, &req, log)?;
+    let access = entry
+        .access_token
+        .clone()
+        .ok_or_else(|| CoreError::usage(format!("profile {} has no access token", chosen.name)))?;
+    let rt = runtime()?;
+    let connection = rt.block_on(target(&req).connection())?;
+    match rt.block_on(login::forget_device(&connection, &access, &key)) {
+        Ok(()) => {}
+        // Already gone there: only the store still has it.
+        Err(e) if e.code() == Some("ResourceNotFoundException") => log.warn(&format!(
+            "the user pool no longer knows device {key} ({e}); removing it from the store"
+        )),
+        Err(e) => return Err(e.into()),
+    }
+    let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;
+    if let Some(mut entry) = chosen.store.load(&chosen.name)?
+        && entry.device_key.as_deref() == Some(key.as_str())
+    {
+        entry.device_key = None;
+        entry.device_group_key = None;
+        entry.device_password = None;
+        chosen.store.save(&lock, &entry)?;
+    }
+    log.notice(&format!("forgot device {key} of profile {}", chosen.name));
+    Ok(())
+}
+
+/// The profile's stored tokens; an error when there are none.
+pub fn stored(chosen: &Chosen) -> Result<Entry> {
+    chosen.store.load(&chosen.name)?.ok_or_else(|| {
+        CoreError::usage(format!(
+            "no tokens are stored for profile {} (in {}): sign in with `cognito-refresh login \
+             --profile {}`",
+            chosen.name,
+            chosen.store.dir().display(),
+            chosen.name
+        ))
+        .into()
+    })
+}
+
+/// The stored tokens with an access token valid for at least a minute, refreshed (and stored)
+/// first when needed.
+pub fn valid_access(chosen: &Chosen, req: &input::Request, log: &Log) -> Result<Entry> {
+    let policy = Policy {
+        need: Need::Access,
+        min_ttl: Duration::from_secs(60),
+        force: false,
+        lock_wait: Duration::from_secs_f64(req.timeout.as_secs_f64() * 2.0)
+            + Duration::from_secs(5),
+    };
+    let (entry, _) = fresh_tokens(&chosen.store, &chosen.name, policy, None, |entry| {
+        profile::refresh_entry(req.clone(), entry, log)
+    })?;
+    Ok(entry)
+}

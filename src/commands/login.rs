@@ -1,0 +1,236 @@
+//! `cognito-refresh login`: sign in, answer the challenges, remember the device when asked,
+//! and keep the tokens in the profile's store.
+
+use super::{runtime, write_stdout};
+use crate::cli::{Api, Flow, LoginArgs, OutputFormat, ProfileArgs, RequestArgs, SessionArgs};
+use crate::input::{self, Request};
+use crate::log::Log;
+use crate::output;
+use crate::profile::{self, Chosen};
+use crate::prompt::CliPrompter;
+use anyhow::Result;
+use clap::ArgMatches;
+use cognito_refresh::login::{self, LoginOptions, RememberedDevice, Target};
+use cognito_refresh::{Entry, Error as CoreError, ErrorKind, RefreshApi};
+use std::path::Path;
+use std::time::Duration;
+
+pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
+    let mut chosen = profile::choose(global)?;
+    if chosen.is_none() {
+        if args.remember_device {
+            return Err(CoreError::usage(
+                "--remember-device keeps the device's password in a profile's token store: pass \
+                 --profile NAME (or set COGNITO_PROFILE)",
+            )
+            .into());
+        }
+        if !args.print {
+            return Err(CoreError::usage(
+                "login keeps the tokens in a profile's token store: pass --profile NAME (or set \
+                 COGNITO_PROFILE), or --print to only print them",
+            )
+            .into());
+        }
+    }
+    let stdin = |p: &Option<std::path::PathBuf>| p.as_deref() == Some(Path::new("-"));
+    if stdin(&args.client_secret_file) && stdin(&args.password_file) {
+        return Err(CoreError::usage(
+            "the client secret and the password cannot both come from standard input",
+        )
+        .into());
+    }
+    let request_args = RequestArgs {
+        session: SessionArgs {
+            client_id: args.client_id,
+            refresh_token_file: None,
+            refresh_token: None,
+            client_secret_file: args.client_secret_file,
+            client_secret: args.client_secret,
+            // Not saved in a new profile: it may be an alias, and refreshes need the real
+            // username, which the stored tokens give.
+            username: None,
+            device_key: None,
+            access_token: None,
+            id_token: None,
+        },
+        connection: args.connection,
+        api: Api::InitiateAuth,
+        domain: None,
+        client_metadata: args.client_metadata,
+    };
+    if let Some(chosen) = chosen.as_mut() {
+        profile::create_if_absent(chosen, &request_args, matches, log)?;
+    }
+    let mut request_args = request_args;
+    request_args.session.username = args.username;
+    let req = input::request(request_args, matches, log, chosen.as_ref())?;
+    let client_id = req.client_id.clone().ok_or_else(|| {
+        CoreError::usage(
+            "no app client id: pass --client-id ID (or set COGNITO_CLIENT_ID), or client_id in \
+             the profile",
+        )
+    })?;
+    let username = req
+        .username
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| {
+            CoreError::usage(
+                "no username: pass --username NAME (or set COGNITO_USERNAME, or username in the \
+                 profile)",
+            )
+        })?;
+    let stored = match &chosen {
+        Some(c) => c.store.load(&c.name)?,
+        None => None,
+    };
+    let device = stored
+        .as_ref()
+        .filter(|e| e.client_id == client_id)
+        .and_then(remembered);
+    let remember = args.remember_device
+        || chosen
+            .as_ref()
+            .and_then(Chosen::profile)
+            .and_then(|p| p.remember_device)
+            .unwrap_or(false);
+    let flow = match args.flow {
+        Flow::Srp => login::Flow::Srp,
+        Flow::Password => login::Flow::Password,
+    };
+    if remember && flow == login::Flow::Password {
+        log.warn(
+            "remembered devices need a USER_SRP_AUTH session: user pools that track devices \
+             refuse to refresh tokens from USER_PASSWORD_AUTH (drop --flow password)",
+        );
+    }
+
+    let mut prompter = CliPrompter::new();
+    prompter.password_file = args.password_file;
+    prompter.new_password_file = args.new_password_file;
+    prompter.mfa_code = args.mfa_code;
+    prompter.mfa_type = args.mfa_type.map(|t| t.challenge());
+    let options = LoginOptions {
+        client_id: client_id.clone(),
+        client_secret: req.client_secret.clone(),
+        username,
+        flow,
+        device: device.clone(),
+        client_metadata: req.client_metadata.clone(),
+        target: target(&req),
+    };
+    let rt = runtime()?;
+    let signed_in = rt.block_on(login::login(&options, &mut prompter))?;
+    log.notes(&signed_in.notes);
+    if !signed_in.challenges.is_empty() {
+        log.info(&format!("answered {}", signed_in.challenges.join(", ")));
+    }
+    let tokens = &signed_in.tokens;
+    let used_device = signed_in
+        .challenges
+        .iter()
+        .any(|c| c == "DEVICE_PASSWORD_VERIFIER");
+    let mut kept_device = if used_device { device } else { None };
+    // A failed ConfirmDevice must not lose the session: the tokens are saved first.
+    let mut confirm_error = None;
+    if let Some(offered) = &tokens.new_device {
+        let key = offered.device_key.as_deref().unwrap_or("(no key)");
+        if remember {
+            let confirmed = rt.block_on(async {
+                let connection = options.target.connection().await?;
+                login::confirm_device(
+                    &connection,
+                    &tokens.access_token,
+                    offered,
+                    Some(&device_name()),
+                )
+                .await
+            });
+            match confirmed {
+                Ok(confirmed) => {
+                    if chosen.is_some() {
+                        log.notice(&format!("remembered this device as {key}"));
+                    }
+                    kept_device = Some(confirmed);
+                }
+                Err(e) => confirm_error = Some(e),
+            }
+        } else {
+            log.warn(&format!(
+                "the user pool offers to remember this device ({key}); it is not confirmed, and \
+                 a pool that always tracks devices refuses to refresh without a confirmed one: \
+                 sign in with --remember-device"
+            ));
+        }
+    }
+
+    if let Some(chosen) = &chosen {
+        let refresh_token = tokens.refresh_token.clone().ok_or_else(|| {
+            CoreError::new(ErrorKind::Other, "the sign-in returned no refresh token")
+        })?;
+        let mut entry = Entry::new(client_id, refresh_token);
+        entry.update(tokens);
+        // A sign-in, not a refresh: nothing is known of rotation yet.
+        entry.rotation = None;
+        entry.device_key = kept_device.as_ref().map(|d| d.device_key.clone());
+        entry.device_group_key = kept_device.as_ref().map(|d| d.device_group_key.clone());
+        entry.device_password = kept_device.as_ref().map(|d| d.device_password.clone());
+        let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;
+        chosen.store.save(&lock, &entry)?;
+        drop(lock);
+        log.notice(&format!(
+            "signed in as {}; tokens saved for profile {} in {}",
+            signed_in.username,
+            chosen.name,
+            chosen.store.path(&chosen.name).display()
+        ));
+    }
+    if args.print {
+        write_stdout(&output::render_tokens(
+            tokens,
+            OutputFormat::Json,
+            RefreshApi::InitiateAuth,
+        )?)?;
+    }
+    match confirm_error {
+        Some(e) => Err(e
+            .with_hint("the sign-in succeeded and its tokens were kept, without the device")
+            .into()),
+        None => Ok(()),
+    }
+}
+
+/// The stored device, when all of it is there.
+fn remembered(entry: &Entry) -> Option<RememberedDevice> {
+    Some(RememberedDevice {
+        device_key: entry.device_key.clone()?,
+        device_group_key: entry.device_group_key.clone()?,
+        device_password: entry.device_password.clone()?,
+    })
+}
+
+/// Where Cognito is, from the merged settings.
+pub fn target(req: &Request) -> Target {
+    Target {
+        region: req.region.clone(),
+        user_pool_id: req.user_pool_id.clone(),
+        endpoint_url: req.endpoint_url.clone(),
+        timeout: req.timeout,
+        max_attempts: 3,
+        use_aws_profile_region: true,
+    }
+}
+
+/// The name the device is confirmed with, as the user pool's console lists it.
+fn device_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if host.is_empty() {
+        "cognito-refresh".to_string()
+    } else {
+        format!("cognito-refresh on {host}")
+    }
+}

@@ -1,0 +1,437 @@
+//! Refresh through the user pool domain's OAuth2 token endpoint (`POST /oauth2/token`,
+//! `grant_type=refresh_token`), for sessions that began in the hosted UI (managed login) or
+//! with a federated provider.
+//!
+//! The request and its answers are the `oauth2` crate's (RFC 6749: the client secret as HTTP
+//! Basic, `client_secret_basic`; the client id in the form when there is no secret). Its own
+//! HTTP client (reqwest) is left out: requests go through the AWS SDK's HTTP client, so the
+//! tool keeps one HTTP and TLS stack (hyper 1 + rustls).
+
+use crate::refresh::{Note, Tokens, now_unix};
+use crate::{Error, ErrorKind};
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::HttpConnector;
+use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    AsyncHttpClient, Client, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields,
+    HttpRequest, HttpResponse, RefreshToken, RequestTokenError, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
+use url::Url;
+
+/// The token endpoint of a user pool domain: `https://DOMAIN/oauth2/token`. A bare host name
+/// gets `https://`; a URL that already ends in `/oauth2/token` is kept. `http://` only on
+/// loopback (an emulator).
+pub fn token_url(domain: &str) -> Result<Url, Error> {
+    let domain = domain.trim();
+    if domain.is_empty() {
+        return Err(Error::usage("the domain is empty"));
+    }
+    let raw = if domain.contains("://") {
+        domain.to_string()
+    } else {
+        format!("https://{domain}")
+    };
+    let mut url = crate::endpoint::parse_endpoint(&raw)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::usage(format!(
+            "invalid domain {domain:?}: expected https://DOMAIN, without a query or fragment"
+        )));
+    }
+    let path = url.path().trim_end_matches('/').to_string();
+    if !path.ends_with("/oauth2/token") {
+        url.set_path(&format!("{path}/oauth2/token"));
+    }
+    Ok(url)
+}
+
+/// The ID token, which Cognito's token endpoint returns beside the standard fields.
+#[derive(Clone, Serialize, Deserialize)]
+struct IdToken {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+
+impl fmt::Debug for IdToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdToken(..)")
+    }
+}
+
+impl ExtraTokenFields for IdToken {}
+
+type TokenResponseWithId = StandardTokenResponse<IdToken, BasicTokenType>;
+type TokenClient = Client<
+    BasicErrorResponse,
+    TokenResponseWithId,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// A refresh at the token endpoint.
+#[derive(Debug, Clone)]
+pub struct OAuth2Request<'a> {
+    pub token_url: &'a Url,
+    pub client_id: &'a str,
+    pub client_secret: Option<&'a SecretString>,
+    pub refresh_token: &'a SecretString,
+    /// Bounds the whole call, retries included.
+    pub timeout: Duration,
+    /// Attempts in all: network errors, throttling and server errors are retried.
+    pub max_attempts: u32,
+}
+
+/// Refreshes at the token endpoint and returns the tokens; a rotated refresh token comes back
+/// in [`Tokens::refresh_token`].
+pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
+    let mut client: TokenClient = Client::new(ClientId::new(request.client_id.to_string()))
+        .set_token_uri(TokenUrl::from_url(request.token_url.clone()));
+    if let Some(secret) = request.client_secret {
+        client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+    }
+    let http = Http::new(request.timeout);
+    let refresh_token = RefreshToken::new(request.refresh_token.expose_secret().to_string());
+    let attempts = request.max_attempts.max(1);
+    let call = async {
+        let mut backoff = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            let mut exchange = client.exchange_refresh_token(&refresh_token);
+            if request.client_secret.is_some() {
+                // With HTTP Basic the crate leaves client_id out of the form; Cognito's own
+                // examples send it in both, and emulators read only the form.
+                exchange = exchange.add_extra_param("client_id", request.client_id);
+            }
+            let result = exchange.request_async(&http).await;
+            let status = http.last_status();
+            match result {
+                Ok(response) => return Ok(tokens(&response)),
+                Err(e) => {
+                    let error = classify(e, status, request);
+                    if error.kind() != ErrorKind::Transient || attempt >= attempts {
+                        return Err(error);
+                    }
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+            attempt += 1;
+        }
+    };
+    match tokio::time::timeout(request.timeout, call).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::new(
+            ErrorKind::Transient,
+            format!(
+                "no answer from {} within the timeout ({}s)",
+                request.token_url,
+                request.timeout.as_secs_f64()
+            ),
+        )
+        .with_hint("try again, or raise --timeout")),
+    }
+}
+
+fn tokens(response: &TokenResponseWithId) -> Tokens {
+    Tokens {
+        access_token: SecretString::from(response.access_token().secret().clone()),
+        id_token: response
+            .extra_fields()
+            .id_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from),
+        token_type: Some("Bearer".to_string()),
+        expires_in: response
+            .expires_in()
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+            .filter(|s| *s > 0),
+        refresh_token: response
+            .refresh_token()
+            .map(|t| t.secret().clone())
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from),
+        new_device: None,
+        received_at: now_unix(),
+    }
+}
+
+/// The token endpoint's `{"error": ...}` and other failures, as errors of the right kind.
+/// Nothing the server sent besides the error code and description is quoted: a body that is
+/// not an error response may hold tokens.
+fn classify(
+    e: RequestTokenError<HttpError, BasicErrorResponse>,
+    status: Option<u16>,
+    request: &OAuth2Request<'_>,
+) -> Error {
+    let url = request.token_url;
+    let scrub = |text: &str| {
+        let mut out = text.to_string();
+        let mut secrets = vec![request.refresh_token.expose_secret()];
+        secrets.extend(request.client_secret.map(|s| s.expose_secret()));
+        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+            out = out.replace(s, "(redacted)");
+        }
+        out
+    };
+    match e {
+        RequestTokenError::ServerResponse(r) => {
+            let code = r.error().as_ref().to_string();
+            let message = scrub(r.error_description().map(String::as_str).unwrap_or(""));
+            let err = |kind| Error::service(kind, code.as_str(), message.as_str());
+            match r.error() {
+                _ if status.is_some_and(|s| s >= 500 || s == 429) => {
+                    err(ErrorKind::Transient).with_hint("a server error or throttling: try again")
+                }
+                BasicErrorResponseType::InvalidGrant => err(ErrorKind::TokenRejected)
+                    .with_hint(
+                        "the refresh token is invalid, expired or revoked, or was issued to \
+                         another app client: sign in again",
+                    )
+                    .with_hint(
+                        "sessions from InitiateAuth in a pool with remembered devices refresh \
+                         through the API, not the token endpoint: use --api initiate-auth",
+                    ),
+                BasicErrorResponseType::InvalidClient => {
+                    let mut e = err(ErrorKind::Misconfigured).with_hint(format!(
+                        "check the app client id {} and that the domain belongs to its user pool",
+                        request.client_id
+                    ));
+                    e = match request.client_secret {
+                        Some(_) => e.with_hint(
+                            "check the client secret: it is sent as HTTP Basic authentication",
+                        ),
+                        None => e.with_hint(
+                            "if the app client has a secret, pass it with --client-secret-file \
+                             or COGNITO_CLIENT_SECRET",
+                        ),
+                    };
+                    e
+                }
+                BasicErrorResponseType::UnauthorizedClient => err(ErrorKind::Misconfigured)
+                    .with_hint(
+                        "the app client may not use this grant: check its OAuth settings in the \
+                         user pool",
+                    ),
+                BasicErrorResponseType::InvalidRequest
+                | BasicErrorResponseType::UnsupportedGrantType
+                | BasicErrorResponseType::InvalidScope => err(ErrorKind::Misconfigured),
+                BasicErrorResponseType::Extension(_) => err(ErrorKind::Other),
+            }
+        }
+        RequestTokenError::Request(e) if e.timeout => Error::new(
+            ErrorKind::Transient,
+            format!(
+                "no answer from {url} within the timeout ({}s)",
+                request.timeout.as_secs_f64()
+            ),
+        )
+        .with_hint("try again, or raise --timeout"),
+        RequestTokenError::Request(e) => Error::new(
+            ErrorKind::Transient,
+            format!("could not reach {url}: {}", scrub(&e.message)),
+        )
+        .with_hint("check the network and --domain, then try again"),
+        RequestTokenError::Parse(e, _body) => unexpected(
+            status,
+            url,
+            &format!(
+                "the answer is not the token endpoint's JSON (at {})",
+                e.path()
+            ),
+        ),
+        RequestTokenError::Other(message) => unexpected(status, url, &scrub(&message)),
+    }
+}
+
+fn unexpected(status: Option<u16>, url: &Url, detail: &str) -> Error {
+    match status {
+        Some(s @ (429 | 500..)) => Error::new(
+            ErrorKind::Transient,
+            format!("HTTP {s} from {url}"),
+        )
+        .with_hint("a server error or throttling: try again later"),
+        Some(s @ (404 | 405)) => Error::new(
+            ErrorKind::Misconfigured,
+            format!("HTTP {s} from {url}: {detail}"),
+        )
+        .with_hint("is --domain the user pool's domain (https://DOMAIN.auth.REGION.amazoncognito.com or a custom domain)?"),
+        Some(s) => Error::new(
+            ErrorKind::Other,
+            format!("unexpected answer (HTTP {s}) from {url}: {detail}"),
+        ),
+        None => Error::new(ErrorKind::Other, format!("unexpected answer from {url}: {detail}")),
+    }
+}
+
+/// A transport failure, without anything the request carried.
+#[derive(Debug)]
+struct HttpError {
+    timeout: bool,
+    message: String,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// The AWS SDK's HTTP client, as the `oauth2` crate's HTTP client.
+struct Http {
+    connector: Connector,
+    /// The status of the last answer, for errors the `oauth2` crate reports without it.
+    status: AtomicU16,
+}
+
+impl Http {
+    fn new(timeout: Duration) -> Self {
+        let settings = HttpConnectorSettings::builder()
+            .connect_timeout(timeout.min(Duration::from_millis(3100)))
+            .read_timeout(timeout)
+            .build();
+        let connector = Connector::builder()
+            .connector_settings(settings)
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .build();
+        Http {
+            connector,
+            status: AtomicU16::new(0),
+        }
+    }
+
+    fn last_status(&self) -> Option<u16> {
+        Some(self.status.load(Ordering::Relaxed)).filter(|s| *s != 0)
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.status.store(0, Ordering::Relaxed);
+        let fail = |message: String| HttpError {
+            timeout: false,
+            message,
+        };
+        let (parts, body) = request.into_parts();
+        let request = http::Request::from_parts(parts, SdkBody::from(body));
+        let request = aws_smithy_runtime_api::http::Request::try_from(request)
+            .map_err(|e| fail(format!("cannot build the request: {e}")))?;
+        let response = self.connector.call(request).await.map_err(|e| HttpError {
+            timeout: e.is_timeout(),
+            message: error_chain(&e),
+        })?;
+        let status = response.status().as_u16();
+        self.status.store(status, Ordering::Relaxed);
+        let mut builder = http::Response::builder().status(status);
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        let body = ByteStream::new(response.into_body())
+            .collect()
+            .await
+            .map_err(|e| fail(format!("reading the answer: {}", error_chain(&e))))?
+            .into_bytes()
+            .to_vec();
+        builder
+            .body(body)
+            .map_err(|e| fail(format!("reading the answer: {e}")))
+    }
+}
+
+impl<'c> AsyncHttpClient<'c> for Http {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.send(request))
+    }
+}
+
+/// An error and its sources, joined, without repeats.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(e) = next {
+        let s = e.to_string();
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Notes for a refresh at the token endpoint: where it goes.
+pub(crate) fn note(url: &Url) -> Note {
+    Note::Info(format!("calling the OAuth2 token endpoint {url}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_url_from_a_domain() {
+        let cases = [
+            (
+                "myapp.auth.eu-west-1.amazoncognito.com",
+                "https://myapp.auth.eu-west-1.amazoncognito.com/oauth2/token",
+            ),
+            (
+                "https://auth.example.com/",
+                "https://auth.example.com/oauth2/token",
+            ),
+            (
+                "https://auth.example.com/oauth2/token",
+                "https://auth.example.com/oauth2/token",
+            ),
+            (
+                "http://127.0.0.1:9229",
+                "http://127.0.0.1:9229/oauth2/token",
+            ),
+        ];
+        for (domain, url) in cases {
+            assert_eq!(token_url(domain).unwrap().as_str(), url, "{domain}");
+        }
+        for bad in [
+            "",
+            "http://auth.example.com",
+            "https://a.example.com/?x=1",
+            "ftp://a",
+        ] {
+            assert_eq!(
+                token_url(bad).unwrap_err().kind(),
+                ErrorKind::Usage,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn id_token_debug_is_redacted() {
+        let t = IdToken {
+            id_token: Some("id-token-value".into()),
+        };
+        assert!(!format!("{t:?}").contains("id-token-value"));
+    }
+}

@@ -1,0 +1,270 @@
+//! `login` against an HTTP stub answering in Cognito's wire format, for the challenges no
+//! emulator sends: each MFA with --mfa-code, SELECT_MFA_TYPE, NEW_PASSWORD_REQUIRED, and the
+//! ones this tool cannot answer.
+
+use crate::util::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const CLIENT: &str = "4f1example";
+const PASSWORD: &str = "Corr3ct-Horse-Battery";
+const INITIATE_AUTH: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
+const RESPOND: &str = "AWSCognitoIdentityProviderService.RespondToAuthChallenge";
+
+fn amz(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1")
+}
+
+pub fn challenge(name: &str, params: Value) -> ResponseTemplate {
+    amz(
+        json!({"ChallengeName": name, "Session": format!("session-{name}"),
+               "ChallengeParameters": params}),
+    )
+}
+
+pub fn signed_in() -> ResponseTemplate {
+    amz(json!({"ChallengeParameters": {}, "AuthenticationResult": {
+        "AccessToken": fake_jwt(json!({"username": "8a6b-uuid", "client_id": CLIENT,
+                                       "token_use": "access", "exp": 4_102_444_800i64})),
+        "IdToken": fake_jwt(json!({"cognito:username": "8a6b-uuid", "token_use": "id"})),
+        "RefreshToken": "stub-refresh-token",
+        "ExpiresIn": 3600, "TokenType": "Bearer"}}))
+}
+
+fn login(server: &MockServer) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.args([
+        "login",
+        "--print",
+        "--flow",
+        "password",
+        "--client-id",
+        CLIENT,
+    ])
+    .args(["--region", "eu-west-1", "--username", "alice"])
+    .args(["--endpoint-url", &server.uri()])
+    .env("COGNITO_PASSWORD", PASSWORD);
+    cmd
+}
+
+pub fn body(req: &Request) -> Value {
+    serde_json::from_slice(&req.body).expect("a JSON request body")
+}
+
+async fn bodies(server: &MockServer, target: &str) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.headers.get("x-amz-target").is_some_and(|t| t == target))
+        .map(body)
+        .collect()
+}
+
+/// A stub whose InitiateAuth answers `first` and whose RespondToAuthChallenge signs in.
+async fn stub(first: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", INITIATE_AUTH))
+        .respond_with(first)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", RESPOND))
+        .respond_with(signed_in())
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn each_mfa_challenge_is_answered_with_the_code() {
+    for (name, key) in [
+        ("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE"),
+        ("SMS_MFA", "SMS_MFA_CODE"),
+        ("EMAIL_OTP", "EMAIL_OTP_CODE"),
+    ] {
+        let server = stub(challenge(
+            name,
+            json!({"USER_ID_FOR_SRP": "8a6b-uuid", "CODE_DELIVERY_DESTINATION": "+*******1234"}),
+        ))
+        .await;
+        let out = run(
+            login(&server)
+                .args(["--mfa-code", "123456"])
+                .env("COGNITO_CLIENT_SECRET", "s3cr3t"),
+            0,
+        );
+        let t = json_tokens(&out);
+        assert_eq!(t.refresh_token.as_deref(), Some("stub-refresh-token"));
+        let first = &bodies(&server, INITIATE_AUTH).await[0];
+        assert_eq!(first["AuthFlow"], "USER_PASSWORD_AUTH");
+        assert_eq!(first["AuthParameters"]["USERNAME"], "alice");
+        assert_eq!(first["AuthParameters"]["PASSWORD"], PASSWORD);
+        // printf '%s' alice4f1example | openssl dgst -sha256 -hmac s3cr3t -binary | base64
+        assert_eq!(
+            first["AuthParameters"]["SECRET_HASH"],
+            "ejcceE7pHGV30VHJNvrOmIOGFIyYoKkjpJQx8OL1E0w="
+        );
+        let answer = &bodies(&server, RESPOND).await[0];
+        assert_eq!(answer["ChallengeName"], name);
+        assert_eq!(answer["Session"], format!("session-{name}"));
+        assert_eq!(answer["ClientId"], CLIENT);
+        assert_eq!(answer["ChallengeResponses"][key], "123456");
+        assert_eq!(answer["ChallengeResponses"]["USERNAME"], "alice");
+        assert!(answer["ChallengeResponses"]["SECRET_HASH"].is_string());
+        assert_no_secrets(&out, &[PASSWORD, "123456", "s3cr3t"]);
+    }
+}
+
+#[tokio::test]
+async fn a_code_challenge_without_a_code_or_terminal_names_it() {
+    let server = stub(challenge(
+        "SMS_MFA",
+        json!({"CODE_DELIVERY_DESTINATION": "+***34"}),
+    ))
+    .await;
+    let out = run_failing(&mut login(&server), 2, &[PASSWORD]);
+    let err = stderr(&out);
+    assert!(err.contains("SMS_MFA"), "{err}");
+    assert!(err.contains("--mfa-code"), "{err}");
+    assert!(bodies(&server, RESPOND).await.is_empty());
+}
+
+#[tokio::test]
+async fn select_mfa_type_then_the_code() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", INITIATE_AUTH))
+        .respond_with(challenge(
+            "SELECT_MFA_TYPE",
+            json!({"MFAS_CAN_CHOOSE": "[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"]"}),
+        ))
+        .mount(&server)
+        .await;
+    // The first answer (the choice) gets the TOTP challenge, the second signs in.
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", RESPOND))
+        .respond_with(challenge("SOFTWARE_TOKEN_MFA", json!({})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", RESPOND))
+        .respond_with(signed_in())
+        .mount(&server)
+        .await;
+    let out = run(
+        login(&server).args(["--mfa-type", "totp", "--mfa-code", "654321"]),
+        0,
+    );
+    json_tokens(&out);
+    let answers = bodies(&server, RESPOND).await;
+    assert_eq!(answers[0]["ChallengeName"], "SELECT_MFA_TYPE");
+    assert_eq!(
+        answers[0]["ChallengeResponses"]["ANSWER"],
+        "SOFTWARE_TOKEN_MFA"
+    );
+    assert_eq!(answers[1]["ChallengeName"], "SOFTWARE_TOKEN_MFA");
+    assert_eq!(
+        answers[1]["ChallengeResponses"]["SOFTWARE_TOKEN_MFA_CODE"],
+        "654321"
+    );
+
+    // Without --mfa-type and with no terminal: the choices are named.
+    let out = run_failing(&mut login(&server), 2, &[PASSWORD]);
+    let err = stderr(&out);
+    assert!(err.contains("SOFTWARE_TOKEN_MFA"), "{err}");
+    assert!(err.contains("--mfa-type"), "{err}");
+}
+
+#[tokio::test]
+async fn new_password_required_sends_the_new_password() {
+    let server = stub(challenge(
+        "NEW_PASSWORD_REQUIRED",
+        json!({"USER_ID_FOR_SRP": "alice", "requiredAttributes": "[]",
+               "userAttributes": "{\"email\":\"alice@example.com\"}"}),
+    ))
+    .await;
+    let out = run(
+        login(&server).env("COGNITO_NEW_PASSWORD", "N3w-Passw0rd-Chosen"),
+        0,
+    );
+    json_tokens(&out);
+    let answer = &bodies(&server, RESPOND).await[0];
+    assert_eq!(answer["ChallengeName"], "NEW_PASSWORD_REQUIRED");
+    assert_eq!(
+        answer["ChallengeResponses"]["NEW_PASSWORD"],
+        "N3w-Passw0rd-Chosen"
+    );
+    assert_no_secrets(&out, &[PASSWORD, "N3w-Passw0rd-Chosen"]);
+
+    // No new password and no terminal: it says which input is missing.
+    let server = stub(challenge("NEW_PASSWORD_REQUIRED", json!({}))).await;
+    let out = run_failing(&mut login(&server), 2, &[PASSWORD]);
+    let err = stderr(&out);
+    assert!(err.contains("NEW_PASSWORD_REQUIRED"), "{err}");
+    assert!(err.contains("--new-password-file"), "{err}");
+}
+
+#[tokio::test]
+async fn challenges_it_cannot_answer_are_named() {
+    for (name, params) in [
+        (
+            "MFA_SETUP",
+            json!({"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}),
+        ),
+        ("CUSTOM_CHALLENGE", json!({})),
+        (
+            "NEW_PASSWORD_REQUIRED",
+            json!({"requiredAttributes": "[\"userAttributes.name\"]"}),
+        ),
+    ] {
+        let server = stub(challenge(name, params)).await;
+        let out = run_failing(
+            login(&server).env("COGNITO_NEW_PASSWORD", "N3w-Passw0rd-Chosen"),
+            1,
+            &[PASSWORD],
+        );
+        let err = stderr(&out);
+        assert!(err.contains(name), "{err}");
+        assert!(bodies(&server, RESPOND).await.is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_code_exits_3() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", INITIATE_AUTH))
+        .respond_with(challenge("SOFTWARE_TOKEN_MFA", json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", RESPOND))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("x-amzn-ErrorType", "CodeMismatchException:")
+                .set_body_raw(
+                    json!({"__type": "CodeMismatchException",
+                           "message": "Invalid code received for user"})
+                    .to_string(),
+                    "application/x-amz-json-1.1",
+                ),
+        )
+        .mount(&server)
+        .await;
+    let out = run_failing(
+        login(&server).args(["--mfa-code", "000000"]),
+        3,
+        &[PASSWORD, "000000"],
+    );
+    assert!(
+        stderr(&out).contains("CodeMismatchException"),
+        "{}",
+        stderr(&out)
+    );
+}
