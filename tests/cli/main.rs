@@ -2,8 +2,8 @@
 //! loopback port, by `support::moto`) and against an HTTP stub (wiremock) for what moto does not
 //! emulate.
 
-// Test code may unwrap: a panic is how a test fails.
-#![allow(clippy::unwrap_used)]
+// Test code may unwrap (a panic is how a test fails) and tell the developer things on stderr.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod support;
 mod util;
