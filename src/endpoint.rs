@@ -8,6 +8,13 @@ use url::{Host, Url};
 /// Parses and checks an endpoint URL: `https://` anywhere, `http://` only on loopback
 /// (127.0.0.0/8, ::1, localhost).
 pub fn parse_endpoint(raw: &str) -> Result<Url, Error> {
+    // A URL with user information may hold a password: it is refused without being repeated.
+    if raw.contains('@') {
+        return Err(Error::usage(
+            "invalid endpoint URL: it carries a user name or password (`user:pass@`), which \
+             Cognito endpoints never take; give the URL without them",
+        ));
+    }
     let url =
         Url::parse(raw).map_err(|e| Error::usage(format!("invalid endpoint URL {raw:?}: {e}")))?;
     let host = url
@@ -70,6 +77,18 @@ mod tests {
                 e.to_string().contains("refusing plain http://"),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn refuses_user_information_without_repeating_it() {
+        for bad in [
+            "https://user:hunter2@example.com",
+            "http://hunter2@127.0.0.1:9",
+        ] {
+            let e = parse_endpoint(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Usage);
+            assert!(!e.to_string().contains("hunter2"), "{e}");
         }
     }
 
