@@ -11,8 +11,8 @@ use clap::parser::ValueSource;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};
 use cognito_refresh::refresh::rfc3339;
 use cognito_refresh::{
-    Entry, Error as CoreError, Need, Outcome, Policy, RefreshApi, SecretString, Store, Tokens,
-    fresh_tokens,
+    Entry, Error as CoreError, Need, Outcome, Policy, RefreshApi, RefreshOptions, SecretString,
+    Store, Tokens, fresh_tokens,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -199,13 +199,13 @@ fn check_client(entry: &Entry, expected: Option<&str>, chosen: &Chosen) -> Resul
 
 /// How long to wait for another process's refresh of the same profile: its call is bounded
 /// by its --timeout, so a little more than two of ours.
-fn lock_wait(timeout: f64) -> Duration {
+pub fn lock_wait(timeout: f64) -> Duration {
     Duration::from_secs_f64(timeout * 2.0) + Duration::from_secs(5)
 }
 
-/// Refreshes a stored entry: the request's settings, and what the stored tokens tell (client,
-/// username, device key, region).
-pub fn refresh_entry(mut request: Request, entry: &Entry, log: &Log) -> Result<Tokens> {
+/// The options to refresh a stored entry: the request's settings, and what the stored tokens
+/// tell (client, username, device key, region) where the request leaves them open.
+pub fn entry_options(mut request: Request, entry: &Entry) -> Result<RefreshOptions> {
     request
         .client_id
         .get_or_insert_with(|| entry.client_id.clone());
@@ -218,7 +218,12 @@ pub fn refresh_entry(mut request: Request, entry: &Entry, log: &Log) -> Result<T
     if request.device_key.is_none() {
         request.device_key = entry.device_key.clone();
     }
-    let options = request.into_options(entry.refresh_token.clone())?;
+    request.into_options(entry.refresh_token.clone())
+}
+
+/// Refreshes a stored entry (see [`entry_options`]).
+pub fn refresh_entry(request: Request, entry: &Entry, log: &Log) -> Result<Tokens> {
+    let options = entry_options(request, entry)?;
     let tokens = runtime()?.block_on(async {
         let plan = cognito_refresh::plan(options).await?;
         log.notes(&plan.notes);

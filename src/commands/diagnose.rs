@@ -10,7 +10,6 @@ use anyhow::Result;
 use clap::ArgMatches;
 use cognito_refresh::diagnose::{Inspect, diagnose};
 use cognito_refresh::{Error as CoreError, RefreshOptions};
-use std::time::Duration;
 
 /// With a profile whose store holds a session, that session is diagnosed: the stored refresh
 /// token, and what the stored tokens tell (client, username, device key, region). The profile's
@@ -46,25 +45,14 @@ pub fn run(
             |_| Ok(()),
         );
     }
-    let lock = chosen
-        .store
-        .lock(&chosen.name, request.timeout * 2 + Duration::from_secs(5))?;
+    let lock = chosen.store.lock(
+        &chosen.name,
+        profile::lock_wait(request.timeout.as_secs_f64()),
+    )?;
     let Some(mut entry) = chosen.store.load(&chosen.name)? else {
         return Err(profile::unknown(&chosen).into());
     };
-    request
-        .client_id
-        .get_or_insert_with(|| entry.client_id.clone());
-    if request.access_token.is_none() {
-        request.access_token = entry.access_token.clone();
-    }
-    if request.id_token.is_none() {
-        request.id_token = entry.id_token.clone();
-    }
-    if request.device_key.is_none() {
-        request.device_key = entry.device_key.clone();
-    }
-    let options = request.into_options(entry.refresh_token.clone())?;
+    let options = profile::entry_options(request, &entry)?;
     report_on(
         args.inspect,
         args.aws_profile,
