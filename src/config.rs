@@ -12,8 +12,8 @@
 //! that group and others cannot read. Unknown keys are errors that name their line.
 
 use crate::Error;
+use crate::api::RefreshApi;
 use crate::files::{self, Replacement};
-use crate::refresh::RefreshApi;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeMap;

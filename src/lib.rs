@@ -24,27 +24,25 @@
 //! for SECRET_HASH) comes back as [`Note`]s for the caller to log or ignore. Secrets are held in
 //! [`SecretString`]s, whose `Debug` prints no value.
 
-pub mod cognito;
+pub mod api;
 pub mod config;
 pub mod diagnose;
 pub mod endpoint;
 pub mod error;
 mod files;
 pub mod jwt;
-pub mod login;
-pub mod oauth2;
-pub mod refresh;
 pub mod region;
 pub mod secret_hash;
-pub mod srp;
+pub mod signin;
 pub mod store;
+pub mod tokens;
 
+pub use api::plan::{Plan, RefreshOptions, Source, plan};
+pub use api::{RefreshApi, refresh};
 pub use error::{Error, ErrorKind};
-pub use refresh::{
-    NewDevice, Note, Plan, RefreshApi, RefreshOptions, Source, Tokens, plan, refresh,
-};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use store::{Entry, Need, Outcome, Policy, Store, fresh_tokens};
+pub use tokens::{NewDevice, Note, Tokens};
 
 /// `Debug` of every type that carries a secret prints none of it: errors and logs may show
 /// these types, the secrets never.

@@ -1,19 +1,13 @@
 //! `cognito-refresh`: parse, run, print the error with its hints, exit with its code.
 
 mod cli;
-mod commands;
-mod input;
-mod log;
-mod output;
-mod profile;
-mod prompt;
-mod report;
 
 use anyhow::Result;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use cli::{Cli, Command};
+use cli::args::{Cli, Command};
+use cli::commands;
+use cli::log::{Log, eprintln};
 use cognito_refresh::{Error as CoreError, ErrorKind};
-use log::{Log, eprintln};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -16,7 +16,7 @@
 use crate::config::{base_dir, check_profile_name};
 use crate::files::{self, Replacement};
 use crate::jwt;
-use crate::refresh::{Tokens, now_unix};
+use crate::tokens::{Tokens, now_unix};
 use crate::{Error, ErrorKind};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};

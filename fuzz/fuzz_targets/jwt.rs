@@ -4,7 +4,7 @@
 #![no_main]
 
 use cognito_refresh::jwt::{self, Shape};
-use cognito_refresh::refresh::check_refresh_token;
+use cognito_refresh::api::plan::check_refresh_token;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

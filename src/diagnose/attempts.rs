@@ -6,8 +6,9 @@
 
 use super::offline::Facts;
 use super::{Check, Sent, Status, token_is_dead};
-use crate::cognito::{self, Connection};
-use crate::refresh::{Plan, RefreshApi, RefreshOptions, RefreshRequest};
+use crate::api::connection::Connection;
+use crate::api::plan::{Plan, RefreshOptions, RefreshRequest};
+use crate::api::{self, RefreshApi};
 use crate::{Error, ErrorKind, SecretString};
 
 /// What the online part found.
@@ -39,7 +40,7 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
         device_key: first.device_key.clone(),
         username: first.username.clone(),
     };
-    let error = match cognito::refresh(&client, connection, first).await {
+    let error = match api::cognito::refresh(&client, connection, first).await {
         Ok(tokens) => {
             let rotated = tokens.refresh_token.is_some();
             let mut check = Check::new(
@@ -74,7 +75,7 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
     let mut new_refresh_token = None;
     let mut succeeded = None;
     for variant in variants(first, &error, options, facts) {
-        match cognito::refresh(&client, connection, &variant.request).await {
+        match api::cognito::refresh(&client, connection, &variant.request).await {
             Ok(tokens) => {
                 // The fix belongs to the failed refresh; this check says what worked.
                 let mut check = Check::new(

@@ -10,8 +10,9 @@
 
 use super::offline::{DEFAULT_REFRESH_VALIDITY, Facts};
 use super::{Check, Sent, Status, human_duration};
-use crate::cognito::{Connection, chain};
-use crate::refresh::RefreshApi;
+use crate::api::RefreshApi;
+use crate::api::classify::chain;
+use crate::api::connection::Connection;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
@@ -610,8 +611,8 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::plan::RefreshOptions;
     use crate::jwt::tests::token;
-    use crate::refresh::RefreshOptions;
     use serde_json::{Value, json};
 
     const NOW: i64 = 1_900_000_000;

@@ -10,7 +10,8 @@ mod attempts;
 pub mod inspect;
 pub mod offline;
 
-use crate::refresh::{RefreshOptions, now_unix};
+use crate::api::plan::RefreshOptions;
+use crate::tokens::now_unix;
 use crate::{Error, SecretString, plan};
 use std::fmt;
 

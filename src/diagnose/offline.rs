@@ -4,8 +4,9 @@
 //! the time, so each is tested directly.
 
 use super::{Check, Status, human_duration};
+use crate::api::RefreshApi;
+use crate::api::plan::RefreshOptions;
 use crate::jwt::{self, Claims, JwtError, Shape};
-use crate::refresh::{RefreshApi, RefreshOptions};
 use crate::region;
 use secrecy::{ExposeSecret, SecretString};
 

@@ -4,7 +4,7 @@
 //! and ForgetDevice.
 
 use crate::support::cognito_stub::{CLIENT, PASSWORD, POOL, Stub, USERNAME};
-use cognito_refresh::login::{
+use cognito_refresh::signin::{
     self, Flow, LoginOptions, Prompter, Question, RememberedDevice, Target,
 };
 use cognito_refresh::{Error, ExposeSecret, RefreshOptions, SecretString};
@@ -40,13 +40,13 @@ fn options(stub: &Stub, device: Option<RememberedDevice>) -> LoginOptions {
 #[tokio::test]
 async fn remember_refresh_sign_in_again_and_forget() {
     let stub = Stub::start(true).await;
-    let first = login::login(&options(&stub, None), &mut Password)
+    let first = signin::login(&options(&stub, None), &mut Password)
         .await
         .unwrap();
     let offered = first.tokens.new_device.clone().expect("NewDeviceMetadata");
     let connection = options(&stub, None).target.connection().await.unwrap();
 
-    let device = login::confirm_device(
+    let device = signin::confirm_device(
         &connection,
         &first.tokens.access_token,
         &offered,
@@ -85,7 +85,7 @@ async fn remember_refresh_sign_in_again_and_forget() {
     refresh(Some(&device.device_key)).await.unwrap();
 
     // The next sign-in answers the device challenge with the device password.
-    let second = login::login(&options(&stub, Some(device.clone())), &mut Password)
+    let second = signin::login(&options(&stub, Some(device.clone())), &mut Password)
         .await
         .unwrap();
     assert_eq!(
@@ -103,12 +103,12 @@ async fn remember_refresh_sign_in_again_and_forget() {
         device_password: SecretString::from("not-the-device-password"),
         ..device.clone()
     };
-    let e = login::login(&options(&stub, Some(wrong)), &mut Password)
+    let e = signin::login(&options(&stub, Some(wrong)), &mut Password)
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("NotAuthorizedException"));
 
-    login::forget_device(&connection, &second.tokens.access_token, &device.device_key)
+    signin::forget_device(&connection, &second.tokens.access_token, &device.device_key)
         .await
         .unwrap();
     assert_eq!(

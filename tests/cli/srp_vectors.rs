@@ -1,9 +1,11 @@
-//! The SRP client math of `cognito_refresh::srp` against pycognito's `AWSSRP`, an independent
+//! The SRP client math of `cognito_refresh::signin::srp` against pycognito's `AWSSRP`, an independent
 //! implementation, with the same fixed randomness and clock (scripts/srp-vectors.py). moto
 //! accepts any SRP proof, so this is what shows the proofs are right.
 
 use crate::support::{SETUP_HINT, python};
-use cognito_refresh::srp::{DeviceVerifier, Identity, ServerChallenge, SrpClient, timestamp};
+use cognito_refresh::signin::srp::{
+    DeviceVerifier, Identity, ServerChallenge, SrpClient, timestamp,
+};
 use cognito_refresh::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};

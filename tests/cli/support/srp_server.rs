@@ -1,7 +1,7 @@
 //! The server side of Cognito's SRP, for the HTTP stub: it issues SRP_B for a verifier and
 //! checks the client's PASSWORD_CLAIM_SIGNATURE the way Cognito would. Written from the
 //! protocol (SRP-6a over RFC 5054's 3072-bit group, as amazon-cognito-identity-js uses it),
-//! independently of `cognito_refresh::srp`.
+//! independently of `cognito_refresh::signin::srp`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -1,9 +1,9 @@
 //! `cognito-refresh decode`: a token's header and claims, or a refresh token's shape.
 
 use super::write_stdout;
-use crate::cli::DecodeArgs;
-use crate::input::{read_limited, trim_secret};
-use crate::output;
+use crate::cli::args::DecodeArgs;
+use crate::cli::input::{read_limited, trim_secret};
+use crate::cli::output;
 use anyhow::Result;
 use cognito_refresh::{Error as CoreError, ExposeSecret};
 

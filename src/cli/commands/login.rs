@@ -2,15 +2,15 @@
 //! and keep the tokens in the profile's store.
 
 use super::{runtime, write_stdout};
-use crate::cli::{Api, Flow, LoginArgs, OutputFormat, ProfileArgs, RequestArgs, SessionArgs};
-use crate::input::{self, Request};
-use crate::log::Log;
-use crate::output;
-use crate::profile::{self, Chosen};
-use crate::prompt::CliPrompter;
+use crate::cli::args::{Api, Flow, LoginArgs, OutputFormat, ProfileArgs, RequestArgs, SessionArgs};
+use crate::cli::input::{self, Request};
+use crate::cli::log::Log;
+use crate::cli::output;
+use crate::cli::profile::{self, Chosen};
+use crate::cli::prompt::CliPrompter;
 use anyhow::Result;
 use clap::ArgMatches;
-use cognito_refresh::login::{self, LoginOptions, RememberedDevice, Target};
+use cognito_refresh::signin::{self, LoginOptions, RememberedDevice, Target};
 use cognito_refresh::{Entry, Error as CoreError, ErrorKind, RefreshApi};
 use std::path::Path;
 use std::time::Duration;
@@ -96,10 +96,10 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
             .and_then(|p| p.remember_device)
             .unwrap_or(false);
     let flow = match args.flow {
-        Flow::Srp => login::Flow::Srp,
-        Flow::Password => login::Flow::Password,
+        Flow::Srp => signin::Flow::Srp,
+        Flow::Password => signin::Flow::Password,
     };
-    if remember && flow == login::Flow::Password {
+    if remember && flow == signin::Flow::Password {
         log.warn(
             "remembered devices need a USER_SRP_AUTH session: user pools that track devices \
              refuse to refresh tokens from USER_PASSWORD_AUTH (drop --flow password)",
@@ -121,7 +121,7 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         target: target(&req),
     };
     let rt = runtime()?;
-    let signed_in = rt.block_on(login::login(&options, &mut prompter))?;
+    let signed_in = rt.block_on(signin::login(&options, &mut prompter))?;
     log.notes(&signed_in.notes);
     if !signed_in.challenges.is_empty() {
         log.info(&format!("answered {}", signed_in.challenges.join(", ")));
@@ -139,7 +139,7 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         if remember {
             let confirmed = rt.block_on(async {
                 let connection = options.target.connection().await?;
-                login::confirm_device(
+                signin::confirm_device(
                     &connection,
                     &tokens.access_token,
                     offered,

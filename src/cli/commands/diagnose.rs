@@ -1,11 +1,11 @@
 //! `cognito-refresh diagnose`: the report on stdout, the exit code `refresh` would give.
 
 use super::{runtime, write_stdout};
-use crate::cli::{DiagnoseArgs, ProfileArgs, ReportFormat};
-use crate::input::{self, refresh_options};
-use crate::log::Log;
-use crate::profile;
-use crate::report;
+use crate::cli::args::{DiagnoseArgs, ProfileArgs, ReportFormat};
+use crate::cli::input::{self, refresh_options};
+use crate::cli::log::Log;
+use crate::cli::profile;
+use crate::cli::report;
 use anyhow::Result;
 use clap::ArgMatches;
 use cognito_refresh::diagnose::{Inspect, diagnose};

@@ -7,7 +7,7 @@
 //! HTTP client (reqwest) is left out: requests go through the AWS SDK's HTTP client, so the
 //! tool keeps one HTTP and TLS stack (hyper 1 + rustls).
 
-use crate::refresh::{Note, Tokens, now_unix};
+use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};

@@ -1,8 +1,8 @@
 //! Answers to what a sign-in asks, for `login`: from files, flags and the environment first,
 //! then, only when standard input is a terminal, from a prompt that does not echo.
 
-use crate::input::{StdinOnce, env_var, read_secret};
-use cognito_refresh::login::{Prompter, Question};
+use crate::cli::input::{StdinOnce, env_var, read_secret};
+use cognito_refresh::signin::{Prompter, Question};
 use cognito_refresh::{Error as CoreError, ExposeSecret, SecretString};
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;

@@ -2,11 +2,11 @@
 //! token comes from the profile's store and the new tokens go back into it.
 
 use super::{runtime, write_stdout};
-use crate::cli::{OutputFormat, ProfileArgs, RefreshArgs};
-use crate::input::{self, refresh_options};
-use crate::log::Log;
-use crate::output;
-use crate::profile::{self, Chosen};
+use crate::cli::args::{OutputFormat, ProfileArgs, RefreshArgs};
+use crate::cli::input::{self, refresh_options};
+use crate::cli::log::Log;
+use crate::cli::output;
+use crate::cli::profile::{self, Chosen};
 use anyhow::Result;
 use clap::ArgMatches;
 use clap::parser::ValueSource;

@@ -1,11 +1,11 @@
 //! `cognito-refresh exec`: run a command with a profile's valid tokens in its environment.
 
-use crate::cli::{ExecArgs, ProfileArgs};
-use crate::log::Log;
-use crate::profile;
+use crate::cli::args::{ExecArgs, ProfileArgs};
+use crate::cli::log::Log;
+use crate::cli::profile;
 use anyhow::Result;
 use clap::ArgMatches;
-use cognito_refresh::refresh::rfc3339;
+use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
 use std::process::Command;
 

@@ -2,14 +2,14 @@
 //! store drops it.
 
 use super::runtime;
-use crate::cli::{ForgetDeviceArgs, ProfileArgs};
-use crate::commands::login::target;
-use crate::input;
-use crate::log::Log;
-use crate::profile::{self, Chosen};
+use crate::cli::args::{ForgetDeviceArgs, ProfileArgs};
+use crate::cli::commands::login::target;
+use crate::cli::input;
+use crate::cli::log::Log;
+use crate::cli::profile::{self, Chosen};
 use anyhow::Result;
 use clap::ArgMatches;
-use cognito_refresh::login;
+use cognito_refresh::signin;
 use cognito_refresh::{Entry, Error as CoreError, Need, Policy, fresh_tokens};
 use std::time::Duration;
 
@@ -36,7 +36,7 @@ pub fn run(
         .ok_or_else(|| CoreError::usage(format!("profile {} has no access token", chosen.name)))?;
     let rt = runtime()?;
     let connection = rt.block_on(target(&req).connection())?;
-    match rt.block_on(login::forget_device(&connection, &access, &key)) {
+    match rt.block_on(signin::forget_device(&connection, &access, &key)) {
         Ok(()) => {}
         // Already gone there: only the store still has it.
         Err(e) if e.code() == Some("ResourceNotFoundException") => log.warn(&format!(

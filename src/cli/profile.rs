@@ -1,15 +1,15 @@
 //! The profile a command works on: its settings from the config file, its tokens from the
 //! store, and the refresh of stored tokens shared by `token`, `exec` and `refresh --profile`.
 
-use crate::cli::{FreshnessArgs, ProfileArgs, RequestArgs};
-use crate::commands::runtime;
-use crate::input::{self, Request, env_var, source};
-use crate::log::Log;
+use crate::cli::args::{FreshnessArgs, ProfileArgs, RequestArgs};
+use crate::cli::commands::runtime;
+use crate::cli::input::{self, Request, env_var, source};
+use crate::cli::log::Log;
 use anyhow::Result;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};
-use cognito_refresh::refresh::rfc3339;
+use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{
     Entry, Error as CoreError, Need, Outcome, Policy, RefreshApi, RefreshOptions, SecretString,
     Store, Tokens, fresh_tokens,
@@ -127,9 +127,9 @@ pub fn create_if_absent(
             .or_else(|| env_var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"))
             .or_else(|| env_var("AWS_ENDPOINT_URL")),
         api: (source(matches, "api") == Some(ValueSource::CommandLine)).then_some(match args.api {
-            crate::cli::Api::InitiateAuth => RefreshApi::InitiateAuth,
-            crate::cli::Api::GetTokens => RefreshApi::GetTokens,
-            crate::cli::Api::OAuth2 => RefreshApi::OAuth2,
+            crate::cli::args::Api::InitiateAuth => RefreshApi::InitiateAuth,
+            crate::cli::args::Api::GetTokens => RefreshApi::GetTokens,
+            crate::cli::args::Api::OAuth2 => RefreshApi::OAuth2,
         }),
         username: s_or_none(s.username.as_deref()),
         device_key: s_or_none(s.device_key.as_deref()),
@@ -298,7 +298,7 @@ pub fn report(
         chosen.store.path(&chosen.name).display()
     ));
     if matches!(outcome, Outcome::Refreshed(_))
-        && !entry.is_fresh(need, min_ttl, cognito_refresh::refresh::now_unix())
+        && !entry.is_fresh(need, min_ttl, cognito_refresh::tokens::now_unix())
     {
         log.warn(&format!(
             "the new tokens are valid until {until}, less than --min-ttl {} s from now: every \

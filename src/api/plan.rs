@@ -1,52 +1,16 @@
 //! A refresh from start to end: options in, a checked plan, the call, tokens out.
 
-use crate::cognito::Connection;
+use super::RefreshApi;
+use super::connection::Connection;
+use crate::Error;
 use crate::endpoint::parse_endpoint;
 use crate::jwt::{self, Claims};
 use crate::region::{self, aws_profile_region};
 use crate::secret_hash::secret_hash;
-use crate::{Error, ErrorKind};
+use crate::tokens::Note;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;
-
-/// Which Cognito API refreshes the tokens. In config files: `initiate-auth`, `get-tokens` or
-/// `oauth2`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RefreshApi {
-    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`, `SECRET_HASH` and `DEVICE_KEY`. Never rotates.
-    #[default]
-    InitiateAuth,
-    /// `GetTokensFromRefreshToken`, with the raw client secret. The only way for app clients
-    /// with refresh token rotation; returns a new refresh token when rotation is on.
-    GetTokens,
-    /// The user pool domain's OAuth2 token endpoint (`/oauth2/token`), for sessions from the
-    /// hosted UI or a federated provider. Needs the domain; returns a new refresh token when
-    /// rotation is on.
-    #[serde(rename = "oauth2")]
-    OAuth2,
-}
-
-impl RefreshApi {
-    /// The name of the `--api` value and of the config file's `api` key.
-    pub fn name(self) -> &'static str {
-        match self {
-            RefreshApi::InitiateAuth => "initiate-auth",
-            RefreshApi::GetTokens => "get-tokens",
-            RefreshApi::OAuth2 => "oauth2",
-        }
-    }
-
-    /// The operation's name in Cognito's API.
-    pub fn operation(self) -> &'static str {
-        match self {
-            RefreshApi::InitiateAuth => "InitiateAuth",
-            RefreshApi::GetTokens => "GetTokensFromRefreshToken",
-            RefreshApi::OAuth2 => "the OAuth2 token endpoint",
-        }
-    }
-}
 
 /// Where a value the tool did not get directly came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,15 +32,6 @@ impl fmt::Display for Source {
             Source::AwsProfile => "from the AWS config file's profile",
         })
     }
-}
-
-/// Something the core decided or noticed, for the caller to log (never contains a secret).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Note {
-    /// What was used and where it came from; shown with `-v`.
-    Info(String),
-    /// Probably a mistake, though the call may still work; shown unless `-q`.
-    Warning(String),
 }
 
 /// Everything a caller may know about the session to refresh. Only the client id and the
@@ -199,73 +154,6 @@ pub struct Plan {
     pub connection: Connection,
     pub request: RefreshRequest,
     pub notes: Vec<Note>,
-}
-
-/// A device Cognito returned for remembering (device tracking on).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewDevice {
-    pub device_key: Option<String>,
-    pub device_group_key: Option<String>,
-}
-
-/// The tokens a refresh returned.
-#[derive(Debug, Clone)]
-pub struct Tokens {
-    pub access_token: SecretString,
-    pub id_token: Option<SecretString>,
-    pub token_type: Option<String>,
-    pub expires_in: Option<i64>,
-    /// Only when the app client rotates refresh tokens. Losing it loses the session.
-    pub refresh_token: Option<SecretString>,
-    pub new_device: Option<NewDevice>,
-    /// When the answer arrived, seconds since the Unix epoch.
-    pub received_at: i64,
-}
-
-impl Tokens {
-    /// When the access token expires, seconds since the Unix epoch: its `exp` claim, else the
-    /// time of the answer plus `ExpiresIn`.
-    pub fn expires_at_unix(&self) -> Option<i64> {
-        jwt::decode(self.access_token.expose_secret())
-            .ok()
-            .and_then(|t| t.claims.expires())
-            .or_else(|| self.expires_in.map(|s| self.received_at + s))
-    }
-
-    /// The access token's expiry as RFC 3339 UTC.
-    pub fn expires_at(&self) -> Result<String, Error> {
-        let at = self.expires_at_unix().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Other,
-                "the answer gives no expiry: the access token has no exp claim and there is no ExpiresIn",
-            )
-        })?;
-        rfc3339(at)
-    }
-
-    /// Seconds the access token stays valid: `ExpiresIn`, else from its `exp` claim.
-    pub fn expires_in(&self) -> Option<i64> {
-        self.expires_in.or_else(|| {
-            self.expires_at_unix()
-                .map(|at| (at - self.received_at).max(0))
-        })
-    }
-}
-
-/// Seconds since the Unix epoch, now.
-pub fn now_unix() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Formats seconds since the Unix epoch as RFC 3339 UTC, e.g. `2026-11-22T10:00:00Z`.
-pub fn rfc3339(unix: i64) -> Result<String, Error> {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .ok_or_else(|| Error::new(ErrorKind::Other, format!("time {unix} is out of range")))
 }
 
 fn decode_given(token: &Option<SecretString>, what: &str) -> Result<Option<Claims>, Error> {
@@ -427,7 +315,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     }
 
     let token_url = match (oauth2, o.domain.as_deref()) {
-        (true, Some(domain)) => Some(crate::oauth2::token_url(domain)?),
+        (true, Some(domain)) => Some(super::oauth2::token_url(domain)?),
         (true, None) => {
             return Err(Error::usage(
                 "--api oauth2 needs the user pool's domain: pass --domain https://DOMAIN (the \
@@ -454,7 +342,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     }
 
     match &token_url {
-        Some(url) => notes.push(crate::oauth2::note(url)),
+        Some(url) => notes.push(super::oauth2::note(url)),
         None => notes.push(Note::Info(format!(
             "calling {} at {}",
             o.api.operation(),
@@ -541,26 +429,10 @@ fn no_region() -> Error {
     )
 }
 
-/// Runs a plan: one refresh call, with the plan's timeout and retries.
-pub async fn refresh(plan: &Plan) -> Result<Tokens, Error> {
-    if let (RefreshApi::OAuth2, Some(url)) = (plan.request.api, &plan.request.token_url) {
-        return crate::oauth2::refresh(&crate::oauth2::OAuth2Request {
-            token_url: url,
-            client_id: &plan.request.client_id,
-            client_secret: plan.request.client_secret.as_ref(),
-            refresh_token: &plan.request.refresh_token,
-            timeout: plan.connection.timeout,
-            max_attempts: plan.connection.max_attempts,
-        })
-        .await;
-    }
-    let client = plan.connection.client();
-    crate::cognito::refresh(&client, &plan.connection, &plan.request).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::jwt::tests::token;
     use serde_json::json;
 
@@ -769,31 +641,5 @@ mod tests {
         assert!(!all.contains("client-secret-xyz"));
         assert!(!all.contains("refresh-token-xyz"));
         assert!(!all.contains(p.request.secret_hash().unwrap().expose_secret()));
-    }
-
-    #[test]
-    fn expiry_from_claim_else_expires_in() {
-        let t = Tokens {
-            access_token: SecretString::from(token(json!({"exp": 1_900_000_000}))),
-            id_token: None,
-            token_type: None,
-            expires_in: None,
-            refresh_token: None,
-            new_device: None,
-            received_at: 1_899_996_400,
-        };
-        assert_eq!(t.expires_at().unwrap(), "2030-03-17T17:46:40Z");
-        assert_eq!(t.expires_in(), Some(3600));
-        let t = Tokens {
-            access_token: SecretString::from("opaque"),
-            expires_in: Some(60),
-            ..t
-        };
-        assert_eq!(t.expires_at_unix(), Some(1_899_996_460));
-        let t = Tokens {
-            expires_in: None,
-            ..t
-        };
-        assert!(t.expires_at().is_err());
     }
 }

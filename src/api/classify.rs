@@ -1,163 +1,12 @@
-//! The Cognito side: the SDK client (region, endpoint, timeouts, retries), the refresh calls, and
-//! the classification of what Cognito answers into error kinds and hints.
+//! What Cognito answers, classified once: each error into a kind, with hints where the cause is known.
 
-use crate::refresh::{NewDevice, RefreshApi, RefreshRequest, Tokens};
+use super::RefreshApi;
+use super::connection::Connection;
+use super::plan::RefreshRequest;
 use crate::{Error, ErrorKind};
-use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
-use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
-use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
 use secrecy::{ExposeSecret, SecretString};
-use std::time::Duration;
-use url::Url;
-
-/// Where and how to reach Cognito.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    pub region: String,
-    /// An endpoint override (an emulator or a private endpoint), already checked.
-    pub endpoint: Option<Url>,
-    /// Bounds the whole call, retries included.
-    pub timeout: Duration,
-    /// Attempts in all, the first included. Throttling, 5xx and network errors are retried
-    /// with backoff; a rejected token never is.
-    pub max_attempts: u32,
-}
-
-impl Connection {
-    /// Builds the SDK client. No credential provider is configured: the refresh APIs are
-    /// unauthenticated, so nothing looks for AWS credentials or asks the instance metadata service.
-    pub fn client(&self) -> Client {
-        let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(self.region.clone()))
-            .timeout_config(self.timeout_config())
-            .retry_config(self.retry_config());
-        if let Some(endpoint) = &self.endpoint {
-            config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
-        }
-        Client::from_conf(config.build())
-    }
-
-    /// The timeouts every client of this connection uses. Setting one timeout drops the SDK's
-    /// defaults for the others, so all are set together.
-    pub fn timeout_config(&self) -> TimeoutConfig {
-        TimeoutConfig::builder()
-            .connect_timeout(self.timeout.min(Duration::from_millis(3100)))
-            .read_timeout(self.timeout)
-            .operation_attempt_timeout(self.timeout)
-            .operation_timeout(self.timeout)
-            .build()
-    }
-
-    /// Retries of throttling, 5xx and network errors, with backoff.
-    pub fn retry_config(&self) -> RetryConfig {
-        RetryConfig::standard()
-            .with_max_attempts(self.max_attempts.max(1))
-            .with_initial_backoff(Duration::from_millis(200))
-            .with_max_backoff(Duration::from_secs(5))
-    }
-
-    /// Where requests go, for messages.
-    pub fn endpoint_display(&self) -> String {
-        match &self.endpoint {
-            Some(url) => url.as_str().trim_end_matches('/').to_string(),
-            None => format!("https://cognito-idp.{}.amazonaws.com", self.region),
-        }
-    }
-}
-
-/// Calls the refresh API the request names and returns the new tokens.
-pub async fn refresh(
-    client: &Client,
-    connection: &Connection,
-    request: &RefreshRequest,
-) -> Result<Tokens, Error> {
-    let ctx = Context::refresh(connection, request);
-    let result = match request.api {
-        RefreshApi::OAuth2 => {
-            return Err(Error::new(
-                ErrorKind::Other,
-                "the OAuth2 token endpoint is not called through the SDK: use refresh::refresh",
-            ));
-        }
-        RefreshApi::InitiateAuth => {
-            let mut call = client
-                .initiate_auth()
-                .auth_flow(AuthFlowType::RefreshTokenAuth)
-                .client_id(&request.client_id)
-                .auth_parameters("REFRESH_TOKEN", request.refresh_token.expose_secret());
-            if let Some(hash) = request.secret_hash() {
-                call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
-            }
-            if let Some(key) = &request.device_key {
-                call = call.auth_parameters("DEVICE_KEY", key);
-            }
-            for (k, v) in &request.client_metadata {
-                call = call.client_metadata(k, v);
-            }
-            call.send()
-                .await
-                .map_err(|e| ctx.error(e))?
-                .authentication_result
-        }
-        RefreshApi::GetTokens => {
-            let mut call = client
-                .get_tokens_from_refresh_token()
-                .client_id(&request.client_id)
-                .refresh_token(request.refresh_token.expose_secret());
-            if let Some(secret) = &request.client_secret {
-                call = call.client_secret(secret.expose_secret());
-            }
-            if let Some(key) = &request.device_key {
-                call = call.device_key(key);
-            }
-            for (k, v) in &request.client_metadata {
-                call = call.client_metadata(k, v);
-            }
-            call.send()
-                .await
-                .map_err(|e| ctx.error(e))?
-                .authentication_result
-        }
-    };
-    let result = result.ok_or_else(|| {
-        Error::new(
-            ErrorKind::Other,
-            format!(
-                "{} answered without an AuthenticationResult (a challenge instead of tokens)",
-                request.api.operation()
-            ),
-        )
-    })?;
-    tokens(result, request.api.operation())
-}
-
-/// The tokens of an `AuthenticationResult`, from `operation`.
-pub(crate) fn tokens(result: AuthenticationResultType, operation: &str) -> Result<Tokens, Error> {
-    let secret = |s: Option<String>| s.filter(|s| !s.is_empty()).map(SecretString::from);
-    let access_token = secret(result.access_token).ok_or_else(|| {
-        Error::new(
-            ErrorKind::Other,
-            format!("{operation} answered without an access token"),
-        )
-    })?;
-    Ok(Tokens {
-        access_token,
-        id_token: secret(result.id_token),
-        token_type: result.token_type.filter(|t| !t.is_empty()),
-        expires_in: (result.expires_in > 0).then_some(i64::from(result.expires_in)),
-        refresh_token: secret(result.refresh_token),
-        new_device: result.new_device_metadata.map(|d| NewDevice {
-            device_key: d.device_key,
-            device_group_key: d.device_group_key,
-        }),
-        received_at: crate::refresh::now_unix(),
-    })
-}
 
 /// What an error is judged against: what was sent, and where.
 pub(crate) struct Context<'a> {
@@ -562,6 +411,7 @@ fn classify_common(code: &str, message: &str, status: Option<u16>, ctx: &Context
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn request(secret: bool, device_key: Option<&str>, api: RefreshApi) -> RefreshRequest {
         RefreshRequest {
@@ -815,19 +665,5 @@ mod tests {
             hash.expose_secret()
         );
         assert_eq!(ctx.scrub(&echoed), "bad (redacted) (redacted) (redacted)");
-    }
-
-    #[test]
-    fn client_sets_every_timeout_together() {
-        let conn = connection();
-        let client = conn.client();
-        let config = client.config();
-        let t = config.timeout_config().expect("timeouts are set");
-        assert_eq!(t.connect_timeout(), Some(Duration::from_millis(3100)));
-        assert_eq!(t.read_timeout(), Some(Duration::from_secs(10)));
-        assert_eq!(t.operation_timeout(), Some(Duration::from_secs(10)));
-        assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(10)));
-        let r = config.retry_config().expect("retries are set");
-        assert_eq!(r.max_attempts(), 3);
     }
 }

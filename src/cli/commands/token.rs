@@ -1,9 +1,9 @@
 //! `cognito-refresh token`: a valid access (or ID) token of a profile, refreshed only when needed.
 
 use super::write_stdout;
-use crate::cli::{ProfileArgs, TokenArgs};
-use crate::log::Log;
-use crate::profile;
+use crate::cli::args::{ProfileArgs, TokenArgs};
+use crate::cli::log::Log;
+use crate::cli::profile;
 use anyhow::Result;
 use clap::ArgMatches;
 use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};

@@ -1,13 +1,13 @@
 //! `cognito-refresh profiles`: the profiles and the state of their tokens, never a token.
 
 use super::write_stdout;
-use crate::cli::{ProfileArgs, ProfilesArgs};
-use crate::log::Log;
-use crate::profile::{config_path, store};
+use crate::cli::args::{ProfileArgs, ProfilesArgs};
+use crate::cli::log::Log;
+use crate::cli::profile::{config_path, store};
 use anyhow::Result;
 use cognito_refresh::config::Config;
-use cognito_refresh::refresh::{now_unix, rfc3339};
 use cognito_refresh::region::region_of_pool;
+use cognito_refresh::tokens::{now_unix, rfc3339};
 use cognito_refresh::{Entry, Need};
 use serde::Serialize;
 use std::collections::BTreeSet;

@@ -1,15 +1,17 @@
 //! `cognito-refresh store`: save a refresh token, and optionally access and ID tokens, in a
 //! profile's token store.
 
-use crate::cli::{ProfileArgs, StoreArgs};
-use crate::input::{StdinOnce, read_limited, read_secret, source, warn_secrets_on_command_line};
-use crate::log::Log;
-use crate::profile::{self, Chosen};
+use crate::cli::args::{ProfileArgs, StoreArgs};
+use crate::cli::input::{
+    StdinOnce, read_limited, read_secret, source, warn_secrets_on_command_line,
+};
+use crate::cli::log::Log;
+use crate::cli::profile::{self, Chosen};
 use anyhow::Result;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
+use cognito_refresh::api::plan::check_refresh_token;
 use cognito_refresh::jwt::{self, Claims};
-use cognito_refresh::refresh::check_refresh_token;
 use cognito_refresh::{Entry, Error as CoreError, ExposeSecret, SecretString};
 use std::io::IsTerminal as _;
 use std::time::Duration;

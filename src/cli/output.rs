@@ -1,10 +1,10 @@
 //! What goes to stdout: the tokens in the format asked for, and decoded tokens.
 //! The output structs are the contract the integration tests deserialize.
 
-use crate::cli::OutputFormat;
+use crate::cli::args::OutputFormat;
 use anyhow::Result;
 use cognito_refresh::jwt::{self, Shape};
-use cognito_refresh::refresh::{now_unix, rfc3339};
+use cognito_refresh::tokens::{now_unix, rfc3339};
 use cognito_refresh::{ExposeSecret, RefreshApi, Tokens};
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -6,12 +6,14 @@
 //! (the password, a new password, an MFA code, a choice of MFA) is asked through a [`Prompter`]
 //! the caller supplies.
 
-use crate::cognito::{Connection, Context, Operation};
+pub mod srp;
+
+use crate::api::classify::{Context, Operation};
+use crate::api::connection::Connection;
 use crate::endpoint::parse_endpoint;
-use crate::refresh::{NewDevice, Note, Tokens};
 use crate::region;
 use crate::secret_hash::secret_hash;
-use crate::srp::{self, DeviceVerifier, Identity, ServerChallenge, SrpClient};
+use crate::tokens::{NewDevice, Note, Tokens};
 use crate::{Error, ErrorKind};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
@@ -20,6 +22,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, ChallengeNameType, DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
 };
 use secrecy::{ExposeSecret, SecretString};
+use srp::{DeviceVerifier, Identity, ServerChallenge, SrpClient};
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
@@ -253,7 +256,7 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
     let mut challenges = Vec::new();
     for _ in 0..MAX_ROUNDS {
         if let Some(result) = answer.result {
-            let tokens = crate::cognito::tokens(result, answer.operation)?;
+            let tokens = crate::api::cognito::tokens(result, answer.operation)?;
             if o.device.is_some() && o.flow == Flow::Password {
                 notes.push(Note::Info(
                     "signed in with a remembered device through USER_PASSWORD_AUTH".into(),

@@ -1,9 +1,9 @@
 //! From arguments to the core's options: secrets from files, stdin, the environment or argv;
 //! environment fallbacks clap cannot express.
 
-use crate::cli::{Api, RequestArgs};
-use crate::log::Log;
-use crate::profile::Chosen;
+use crate::cli::args::{Api, RequestArgs};
+use crate::cli::log::Log;
+use crate::cli::profile::Chosen;
 use anyhow::{Context as _, Result};
 use clap::ArgMatches;
 use clap::parser::ValueSource;

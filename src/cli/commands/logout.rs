@@ -2,16 +2,16 @@
 //! the store.
 
 use super::runtime;
-use crate::cli::{LogoutArgs, ProfileArgs};
-use crate::commands::forget_device::{stored, valid_access};
-use crate::commands::login::target;
-use crate::input;
-use crate::log::Log;
-use crate::profile;
+use crate::cli::args::{LogoutArgs, ProfileArgs};
+use crate::cli::commands::forget_device::{stored, valid_access};
+use crate::cli::commands::login::target;
+use crate::cli::input;
+use crate::cli::log::Log;
+use crate::cli::profile;
 use anyhow::Result;
 use clap::ArgMatches;
 use cognito_refresh::Error as CoreError;
-use cognito_refresh::login;
+use cognito_refresh::signin;
 use std::time::Duration;
 
 pub fn run(args: LogoutArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
@@ -31,10 +31,10 @@ pub fn run(args: LogoutArgs, global: &ProfileArgs, matches: &ArgMatches, log: &L
             let access = entry.access_token.ok_or_else(|| {
                 CoreError::usage(format!("profile {} has no access token", chosen.name))
             })?;
-            rt.block_on(login::global_sign_out(&connection, &access))?;
+            rt.block_on(signin::global_sign_out(&connection, &access))?;
         } else {
             // The client that issued the refresh token, with its secret when it has one.
-            rt.block_on(login::revoke_token(
+            rt.block_on(signin::revoke_token(
                 &connection,
                 &entry.client_id,
                 req.client_secret.as_ref(),

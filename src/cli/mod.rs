@@ -1,0 +1,11 @@
+//! The binary, and only it: the command line, the settings it resolves, the subcommands, and
+//! what they print. The library (`cognito_refresh`) never imports from here.
+
+pub mod args;
+pub mod commands;
+pub mod input;
+pub mod log;
+pub mod output;
+pub mod profile;
+pub mod prompt;
+pub mod report;
