@@ -119,6 +119,99 @@ impl RefreshOptions {
         self.api = api;
         self
     }
+
+    /// A current or expired access token of the session.
+    pub fn access_token(mut self, token: SecretString) -> Self {
+        self.access_token = Some(token);
+        self
+    }
+
+    /// A current or expired ID token of the session.
+    pub fn id_token(mut self, token: SecretString) -> Self {
+        self.id_token = Some(token);
+        self
+    }
+
+    pub fn user_pool_id(mut self, pool: impl Into<String>) -> Self {
+        self.user_pool_id = Some(pool.into());
+        self
+    }
+
+    /// A key and value for the user pool's Lambda triggers.
+    pub fn client_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.client_metadata.push((key.into(), value.into()));
+        self
+    }
+
+    /// Bounds the whole call, retries included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Attempts in all, for throttling, 5xx and network errors.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Whether to look for a region in the AWS config file when none is given or inferred.
+    pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
+        self.use_aws_profile_region = yes;
+        self
+    }
+
+    // The same, for values that may be absent (as resolved settings are).
+
+    pub fn set_client_secret(mut self, secret: Option<SecretString>) -> Self {
+        self.client_secret = secret;
+        self
+    }
+
+    pub fn set_username(mut self, username: Option<String>) -> Self {
+        self.username = username;
+        self
+    }
+
+    pub fn set_device_key(mut self, key: Option<String>) -> Self {
+        self.device_key = key;
+        self
+    }
+
+    pub fn set_region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
+    }
+
+    pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
+        self.user_pool_id = pool;
+        self
+    }
+
+    pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
+        self.endpoint_url = url;
+        self
+    }
+
+    pub fn set_domain(mut self, domain: Option<String>) -> Self {
+        self.domain = domain;
+        self
+    }
+
+    pub fn set_access_token(mut self, token: Option<SecretString>) -> Self {
+        self.access_token = token;
+        self
+    }
+
+    pub fn set_id_token(mut self, token: Option<SecretString>) -> Self {
+        self.id_token = token;
+        self
+    }
+
+    pub fn set_client_metadata(mut self, metadata: Vec<(String, String)>) -> Self {
+        self.client_metadata = metadata;
+        self
+    }
 }
 
 /// The request as it will be sent.

@@ -129,6 +129,39 @@ impl Default for Target {
 }
 
 impl Target {
+    pub fn set_region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
+    }
+
+    pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
+        self.user_pool_id = pool;
+        self
+    }
+
+    pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
+        self.endpoint_url = url;
+        self
+    }
+
+    /// Bounds each call, retries included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Attempts in all, for throttling, 5xx and network errors.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Whether to look for a region in the AWS config file when none is given or inferred.
+    pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
+        self.use_aws_profile_region = yes;
+        self
+    }
+
     /// Checks the values and resolves the region.
     pub async fn connection(&self) -> Result<Connection, Error> {
         if let Some(pool) = &self.user_pool_id
@@ -191,6 +224,48 @@ pub struct LoginOptions {
     pub device: Option<RememberedDevice>,
     pub client_metadata: Vec<(String, String)>,
     pub target: Target,
+}
+
+impl LoginOptions {
+    /// A sign-in of `username` (or an email or phone number alias) at app client `client_id`,
+    /// with USER_SRP_AUTH, no secret and no remembered device, at `target`.
+    pub fn new(client_id: impl Into<String>, username: impl Into<String>, target: Target) -> Self {
+        LoginOptions {
+            client_id: client_id.into(),
+            client_secret: None,
+            username: username.into(),
+            flow: Flow::default(),
+            device: None,
+            client_metadata: Vec::new(),
+            target,
+        }
+    }
+
+    pub fn flow(mut self, flow: Flow) -> Self {
+        self.flow = flow;
+        self
+    }
+
+    pub fn set_client_secret(mut self, secret: Option<SecretString>) -> Self {
+        self.client_secret = secret;
+        self
+    }
+
+    /// A device remembered earlier.
+    pub fn set_device(mut self, device: Option<RememberedDevice>) -> Self {
+        self.device = device;
+        self
+    }
+
+    pub fn set_client_metadata(mut self, metadata: Vec<(String, String)>) -> Self {
+        self.client_metadata = metadata;
+        self
+    }
+
+    /// Where Cognito is.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
 }
 
 /// A completed sign-in.
