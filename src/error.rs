@@ -1,9 +1,14 @@
-//! Errors of the core, each with the kind that decides the exit code and hints for the user.
+//! Errors of the core. What Cognito or the token endpoint answered is classified once, into a
+//! [`Reason`]; every error has the [`ErrorKind`] that decides the exit code. Messages never hold
+//! a secret and never name a command-line flag: settings are [`Setting`]s inside [`Text`], and a
+//! front end words its own hints from the reason and the facts of the call.
 
+use crate::text::{Setting, Text};
 use std::fmt;
 
 /// What kind of failure this is: it decides the exit code and what the user should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// Missing, conflicting or malformed input, or local configuration (no region, a refused
     /// endpoint, an unreadable file). Exit 2.
@@ -33,76 +38,397 @@ impl ErrorKind {
     }
 }
 
+/// The call that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// A refresh through InitiateAuth (REFRESH_TOKEN_AUTH).
+    InitiateAuth,
+    /// A refresh through GetTokensFromRefreshToken.
+    GetTokens,
+    /// A refresh at the user pool domain's OAuth2 token endpoint.
+    TokenEndpoint,
+    /// InitiateAuth with a password flow, RespondToAuthChallenge.
+    SignIn,
+    /// ConfirmDevice, UpdateDeviceStatus, ForgetDevice.
+    Device,
+    /// RevokeToken.
+    Revoke,
+    /// GlobalSignOut.
+    SignOut,
+    /// DescribeUserPoolClient, DescribeUserPool.
+    Inspect,
+}
+
+impl Operation {
+    /// Whether the call was a refresh.
+    pub fn is_refresh(self) -> bool {
+        matches!(
+            self,
+            Operation::InitiateAuth | Operation::GetTokens | Operation::TokenEndpoint
+        )
+    }
+}
+
+/// Why Cognito (or the token endpoint) refused a call, classified once from its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// "Invalid Refresh Token": another app client's token, a device not sent or not confirmed,
+    /// a session from USER_PASSWORD_AUTH in a pool that tracks devices, rotation.
+    InvalidRefreshToken,
+    /// The refresh token is past its validity.
+    RefreshTokenExpired,
+    /// The refresh token was revoked (RevokeToken, GlobalSignOut).
+    RefreshTokenRevoked,
+    /// A refresh token replaced by rotation, after its grace period.
+    RefreshTokenReused,
+    /// Another refusal of the refresh token.
+    RefreshTokenRefused,
+    /// The app client has a secret and none was sent.
+    SecretMissing,
+    /// SECRET_HASH (or the secret) does not match the app client.
+    SecretMismatch,
+    /// No such user.
+    UserNotFound,
+    /// The user must reset their password.
+    PasswordResetRequired,
+    /// The user has not confirmed their sign-up.
+    UserNotConfirmed,
+    /// The username or password is wrong.
+    WrongPassword,
+    /// Too many failed sign-ins.
+    TooManyAttempts,
+    /// The user is disabled.
+    UserDisabled,
+    /// The app client does not allow this sign-in flow.
+    FlowNotAllowed,
+    /// A one-time code is wrong or expired.
+    CodeMismatch,
+    /// A new password does not meet the policy.
+    PasswordPolicy,
+    /// No MFA method the pool accepts is set up.
+    NoMfaMethod,
+    /// The access token was refused (expired, revoked, signed out).
+    AccessTokenRefused,
+    /// The user pool does not know the device.
+    DeviceUnknown,
+    /// The app client has no token revocation, or the token is not a refresh token.
+    RevocationUnsupported,
+    /// The app client, user pool or another resource does not exist.
+    NotFound,
+    /// A parameter was refused, or the operation is not enabled.
+    InvalidParameter,
+    /// Throttling.
+    Throttled,
+    /// A server error.
+    ServerError,
+    /// A web ACL refused the request.
+    Forbidden,
+    /// A Lambda trigger failed.
+    LambdaFailed,
+    /// The token endpoint's `invalid_grant`.
+    InvalidGrant,
+    /// The token endpoint's `invalid_client`.
+    InvalidClient,
+    /// The token endpoint's `unauthorized_client`.
+    UnauthorizedClient,
+    /// The token endpoint's `invalid_request`, `unsupported_grant_type`, `invalid_scope`.
+    InvalidRequest,
+    /// An answer this library does not know.
+    Unknown,
+}
+
+impl Reason {
+    /// The kind, and so the exit code, of a refusal for this reason.
+    pub fn kind(self) -> ErrorKind {
+        use Reason::*;
+        match self {
+            InvalidRefreshToken
+            | RefreshTokenExpired
+            | RefreshTokenRevoked
+            | RefreshTokenReused
+            | RefreshTokenRefused
+            | UserNotFound
+            | PasswordResetRequired
+            | UserNotConfirmed
+            | WrongPassword
+            | TooManyAttempts
+            | UserDisabled
+            | CodeMismatch
+            | AccessTokenRefused
+            | DeviceUnknown
+            | InvalidGrant => ErrorKind::TokenRejected,
+            SecretMissing
+            | SecretMismatch
+            | FlowNotAllowed
+            | NoMfaMethod
+            | RevocationUnsupported
+            | NotFound
+            | InvalidParameter
+            | InvalidClient
+            | UnauthorizedClient
+            | InvalidRequest => ErrorKind::Misconfigured,
+            PasswordPolicy => ErrorKind::Usage,
+            Throttled | ServerError => ErrorKind::Transient,
+            Forbidden | LambdaFailed | Unknown => ErrorKind::Other,
+        }
+    }
+
+    /// Whether the refresh token (or the session) is dead: no other request with it can succeed.
+    pub fn session_is_dead(self) -> bool {
+        matches!(
+            self,
+            Reason::RefreshTokenExpired
+                | Reason::RefreshTokenRevoked
+                | Reason::RefreshTokenReused
+                | Reason::UserNotFound
+                | Reason::PasswordResetRequired
+                | Reason::UserNotConfirmed
+        )
+    }
+}
+
+/// What was sent, for whoever explains a refusal: never a secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sent {
+    pub client_id: String,
+    pub region: String,
+    /// The device key sent, if any.
+    pub device_key: Option<String>,
+    /// The username SECRET_HASH was computed with, if one was.
+    pub secret_hash_username: Option<String>,
+    /// Whether a client secret (or SECRET_HASH) was sent.
+    pub client_secret: bool,
+}
+
+/// A refusal: which call, what the server said, and why.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Refusal {
+    pub operation: Operation,
+    pub reason: Reason,
+    /// Cognito's exception name (`NotAuthorizedException`) or the token endpoint's `error`.
+    pub code: String,
+    /// The server's message, with anything that was sent removed.
+    pub message: String,
+    /// The HTTP status, when known.
+    pub status: Option<u16>,
+    pub sent: Sent,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "{} (no message)", self.code)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
+    }
+}
+
+/// Where a call went that found no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Endpoint {
+    pub operation: Operation,
+    /// The URL, for messages.
+    pub url: String,
+}
+
 /// An error of the core. Its message never contains a secret.
-#[derive(Debug)]
-pub struct Error {
-    kind: ErrorKind,
-    /// The modeled Cognito exception, e.g. `NotAuthorizedException`, when the service answered.
-    code: Option<String>,
-    message: String,
-    hints: Vec<String>,
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Missing, malformed or conflicting input, refused before anything was sent (exit 2).
+    #[error("{message}")]
+    Input {
+        /// The setting at fault, when there is one.
+        setting: Option<Setting>,
+        message: Text,
+        hints: Vec<Text>,
+    },
+    /// Cognito or the token endpoint refused the call.
+    #[error("{0}")]
+    Refused(Box<Refusal>),
+    /// No answer within the timeout (exit 5).
+    #[error("no answer from {} within the timeout ({seconds}s)", .endpoint.url)]
+    Timeout { endpoint: Endpoint, seconds: f64 },
+    /// The endpoint could not be reached: DNS, a refused connection (exit 5).
+    #[error("could not reach {}: {detail}", .endpoint.url)]
+    Unreachable { endpoint: Endpoint, detail: String },
+    /// TLS failed: the server's certificate is not trusted (exit 1).
+    #[error("TLS with {} failed: {detail}", .endpoint.url)]
+    Tls { endpoint: Endpoint, detail: String },
+    /// An answer that is not the API's: a proxy's page, a broken body, an HTTP error without a
+    /// modeled exception. 429 and 5xx are transient, 404 and 405 at the token endpoint a
+    /// wrong domain.
+    #[error("{}", unexpected(.endpoint, *.status, .detail, *.attempts))]
+    Unexpected {
+        endpoint: Endpoint,
+        status: Option<u16>,
+        detail: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The token store holds no usable session for a profile: none was saved, or its file is
+    /// corrupt (and left as it is). Exit 2.
+    #[error("{message}")]
+    NoSession { profile: String, message: Text },
+    /// A local file or directory (config, token store) cannot be used.
+    #[error("{message}")]
+    Local {
+        kind: ErrorKind,
+        message: Text,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// Anything else, with what to do about it where the library knows.
+    #[error("{message}")]
+    Failed {
+        kind: ErrorKind,
+        message: Text,
+        hints: Vec<Text>,
+    },
+}
+
+fn unexpected(endpoint: &Endpoint, status: Option<u16>, detail: &str, attempts: u32) -> String {
+    let url = &endpoint.url;
+    match status {
+        Some(status @ (429 | 500..)) if endpoint.operation == Operation::TokenEndpoint => {
+            format!("HTTP {status} from {url}")
+        }
+        Some(status @ (429 | 500..)) => {
+            format!("HTTP {status} from {url}, after {attempts} attempt(s)")
+        }
+        Some(status @ (404 | 405)) if endpoint.operation == Operation::TokenEndpoint => {
+            format!("HTTP {status} from {url}: {detail}")
+        }
+        Some(status) => format!("unexpected answer (HTTP {status}) from {url}: {detail}"),
+        None => format!("unexpected answer from {url}: {detail}"),
+    }
 }
 
 impl Error {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
-            kind,
-            code: None,
+    /// Input that cannot be used, about no one setting.
+    pub fn usage(message: impl Into<Text>) -> Self {
+        Error::Input {
+            setting: None,
             message: message.into(),
             hints: Vec::new(),
         }
     }
 
-    pub fn usage(message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Usage, message)
-    }
-
-    /// An error the Cognito service answered with.
-    pub fn service(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
-            kind,
-            code: Some(code.into()),
+    /// Input that cannot be used, about `setting` (missing, malformed).
+    pub fn setting(setting: Setting, message: impl Into<Text>) -> Self {
+        Error::Input {
+            setting: Some(setting),
             message: message.into(),
             hints: Vec::new(),
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hints.push(hint.into());
+    /// Any other failure, of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<Text>) -> Self {
+        Error::Failed {
+            kind,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// The error Cognito's answer `code: message` (HTTP 400) to `operation` gives, classified
+    /// as an answer from the server is: for tests, and for callers that relay answers.
+    pub fn refused(operation: Operation, code: &str, message: &str) -> Self {
+        Error::Refused(Box::new(Refusal {
+            operation,
+            reason: crate::api::classify::classify(code, message, Some(400), operation),
+            code: code.into(),
+            message: message.into(),
+            status: Some(400),
+            sent: Sent::default(),
+        }))
+    }
+
+    /// A local file or directory that cannot be used.
+    pub fn local(
+        kind: ErrorKind,
+        message: impl Into<Text>,
+        source: Option<std::io::Error>,
+    ) -> Self {
+        Error::Local {
+            kind,
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// Adds what to do, to an [`Error::Input`] or [`Error::Failed`]; other errors are explained
+    /// from their reason by whoever reports them.
+    pub fn with_hint(mut self, hint: impl Into<Text>) -> Self {
+        if let Error::Input { hints, .. } | Error::Failed { hints, .. } = &mut self {
+            hints.push(hint.into());
+        }
         self
     }
 
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        match self {
+            Error::Input { .. } | Error::NoSession { .. } => ErrorKind::Usage,
+            Error::Refused(r) => r.reason.kind(),
+            Error::Timeout { .. } | Error::Unreachable { .. } => ErrorKind::Transient,
+            Error::Tls { .. } => ErrorKind::Other,
+            Error::Unexpected {
+                endpoint, status, ..
+            } => match status {
+                Some(429 | 500..) => ErrorKind::Transient,
+                Some(404 | 405) if endpoint.operation == Operation::TokenEndpoint => {
+                    ErrorKind::Misconfigured
+                }
+                _ => ErrorKind::Other,
+            },
+            Error::Local { kind, .. } | Error::Failed { kind, .. } => *kind,
+        }
     }
 
-    /// The Cognito exception name, when the service answered.
+    /// The refusal, when the server refused.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Error::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Why the server refused, when it did.
+    pub fn reason(&self) -> Option<Reason> {
+        self.refusal().map(|r| r.reason)
+    }
+
+    /// The Cognito exception name (or the token endpoint's `error`), when the server refused.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.refusal().map(|r| r.code.as_str())
     }
 
-    /// The message alone, without the exception name.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// The library's own advice, for [`Error::Input`] and [`Error::Failed`].
+    pub fn hints(&self) -> &[Text] {
+        match self {
+            Error::Input { hints, .. } | Error::Failed { hints, .. } => hints,
+            _ => &[],
+        }
     }
 
-    /// What to check or do, one sentence each.
-    pub fn hints(&self) -> &[String] {
-        &self.hints
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.code, self.message.is_empty()) {
-            (Some(code), true) => write!(f, "{code} (no message)"),
-            (Some(code), false) => write!(f, "{code}: {}", self.message),
-            (None, _) => f.write_str(&self.message),
+    /// The message as `Display` gives it, with settings named by `name` instead of as concepts.
+    pub fn render(&self, name: &dyn Fn(Setting) -> std::borrow::Cow<'static, str>) -> String {
+        match self {
+            Error::Input { message, .. }
+            | Error::NoSession { message, .. }
+            | Error::Local { message, .. }
+            | Error::Failed { message, .. } => message.render(name),
+            other => other.to_string(),
         }
     }
 }
-
-impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
@@ -117,19 +443,65 @@ mod tests {
         assert_eq!(ErrorKind::Transient.exit_code(), 5);
     }
 
+    fn refused(code: &str, message: &str) -> Error {
+        Error::Refused(Box::new(Refusal {
+            operation: Operation::InitiateAuth,
+            reason: Reason::InvalidRefreshToken,
+            code: code.into(),
+            message: message.into(),
+            status: Some(400),
+            sent: Sent::default(),
+        }))
+    }
+
     #[test]
     fn display_names_the_exception() {
-        let e = Error::service(
-            ErrorKind::TokenRejected,
-            "NotAuthorizedException",
-            "Invalid Refresh Token.",
-        );
+        let e = refused("NotAuthorizedException", "Invalid Refresh Token.");
         assert_eq!(
             e.to_string(),
             "NotAuthorizedException: Invalid Refresh Token."
         );
-        let e = Error::service(ErrorKind::TokenRejected, "NotAuthorizedException", "");
+        assert_eq!(e.kind(), ErrorKind::TokenRejected);
+        let e = refused("NotAuthorizedException", "");
         assert_eq!(e.to_string(), "NotAuthorizedException (no message)");
         assert_eq!(Error::usage("no region").to_string(), "no region");
+    }
+
+    #[test]
+    fn settings_in_messages_read_as_concepts() {
+        let e = Error::setting(
+            Setting::Region,
+            format!("no region: give {}", Setting::Region),
+        );
+        assert_eq!(e.to_string(), "no region: give the region");
+        assert_eq!(e.render(&|_| "--region".into()), "no region: give --region");
+        assert_eq!(e.kind(), ErrorKind::Usage);
+    }
+
+    #[test]
+    fn unexpected_answers_have_the_kind_of_their_status() {
+        let at = |operation| Endpoint {
+            operation,
+            url: "https://x".into(),
+        };
+        let e = |operation, status| Error::Unexpected {
+            endpoint: at(operation),
+            status,
+            detail: "d".into(),
+            attempts: 3,
+        };
+        assert_eq!(
+            e(Operation::InitiateAuth, Some(503)).kind(),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            e(Operation::TokenEndpoint, Some(404)).kind(),
+            ErrorKind::Misconfigured
+        );
+        assert_eq!(
+            e(Operation::InitiateAuth, Some(404)).kind(),
+            ErrorKind::Other
+        );
+        assert_eq!(e(Operation::InitiateAuth, None).kind(), ErrorKind::Other);
     }
 }

@@ -68,8 +68,9 @@ pub(crate) fn check_writable_dir(dir: &Path, meta: &fs::Metadata, what: &str) ->
     if meta.permissions().readonly() {
         return Err(Error::usage(format!(
             "the {what} {} is read-only: nothing can be saved there; make it writable (chmod 700) \
-             or choose another with --store",
-            dir.display()
+             or choose another ({})",
+            dir.display(),
+            crate::text::Setting::StoreDir
         )));
     }
     Ok(())

@@ -35,13 +35,15 @@ pub mod region;
 pub mod secret_hash;
 pub mod signin;
 pub mod store;
+pub mod text;
 pub mod tokens;
 
 pub use api::plan::{Plan, RefreshOptions, Source, plan};
 pub use api::{RefreshApi, refresh};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Operation, Reason, Refusal};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use store::{Entry, Need, Outcome, Policy, Store, fresh_tokens};
+pub use text::{Setting, Text};
 pub use tokens::{NewDevice, Note, Tokens};
 
 /// `Debug` of every type that carries a secret prints none of it: errors and logs may show

@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use cli::args::{Cli, Command};
 use cli::commands;
+use cli::hints::{self, Hinted};
 use cli::log::{Log, eprintln};
 use cognito_refresh::{Error as CoreError, ErrorKind};
 use std::process::ExitCode;
@@ -79,14 +80,29 @@ fn test_panic() {
     }
 }
 
-/// Prints the error as one line, then its hints, and returns the exit code its kind gives.
+/// Prints the error as one line (its causes after colons, settings named by their flags), then
+/// its hints, and returns the exit code its kind gives.
 fn report(err: &anyhow::Error) -> u8 {
     let core = err.chain().find_map(|e| e.downcast_ref::<CoreError>());
-    eprintln(&format!("cognito-refresh: error: {err:#}"));
-    if let Some(core) = core {
-        for hint in core.hints() {
-            eprintln(&format!("hint: {hint}"));
+    let mut causes = Vec::new();
+    let mut added = Vec::new();
+    for e in err.chain() {
+        if let Some(hinted) = e.downcast_ref::<Hinted>() {
+            added.push(hinted.hint.clone());
+        } else if let Some(core) = e.downcast_ref::<CoreError>() {
+            causes.push(hints::message(core));
+        } else {
+            causes.push(e.to_string());
         }
+    }
+    eprintln(&format!("cognito-refresh: error: {}", causes.join(": ")));
+    for hint in core
+        .map(hints::hints)
+        .unwrap_or_default()
+        .iter()
+        .chain(&added)
+    {
+        eprintln(&format!("hint: {hint}"));
     }
     core.map_or(ErrorKind::Other.exit_code(), |c| c.kind().exit_code())
 }

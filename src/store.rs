@@ -524,11 +524,21 @@ fn describe_json_error(e: &serde_json::Error) -> String {
 }
 
 fn corrupt(path: &Path, profile: &str, why: String) -> Error {
-    Error::usage(format!(
-        "the token store file {} is corrupt ({why}); it was left untouched: move it away and \
-         save a refresh token again with `cognito-refresh store --profile {profile}`",
-        path.display()
-    ))
+    no_session(
+        profile,
+        format!(
+            "the token store file {} is corrupt ({why}); it was left untouched: move it away and \
+         save a refresh token of profile {profile} again",
+            path.display()
+        ),
+    )
+}
+
+fn no_session(profile: &str, message: String) -> Error {
+    Error::NoSession {
+        profile: profile.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Tokens for `profile` that satisfy `policy`: the stored ones when they are fresh enough
@@ -551,11 +561,14 @@ where
     F: FnOnce(&Entry) -> Result<Tokens, E>,
 {
     let no_tokens = || {
-        Error::usage(format!(
-            "no tokens are stored for profile {profile} (in {}): save a refresh token with \
-             `cognito-refresh store --profile {profile}`",
-            store.dir().display()
-        ))
+        no_session(
+            profile,
+            format!(
+                "no tokens are stored for profile {profile} (in {}): save a refresh token \
+             of profile {profile} first",
+                store.dir().display()
+            ),
+        )
     };
     match store.load(profile)? {
         Some(entry) if !policy.force && entry.is_fresh(policy.need, policy.min_ttl, now_unix()) => {
@@ -717,7 +730,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(
-            e.to_string().contains("cognito-refresh store --profile ci"),
+            matches!(&e, Error::NoSession { profile, .. } if profile == "ci"),
             "{e}"
         );
     }

@@ -7,6 +7,7 @@
 //! HTTP client (reqwest) is left out: requests go through the AWS SDK's HTTP client, so the
 //! tool keeps one HTTP and TLS stack (hyper 1 + rustls).
 
+use crate::error::{Endpoint, Operation, Reason, Refusal, Sent};
 use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
 use aws_smithy_http_client::Connector;
@@ -140,15 +141,13 @@ pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
     };
     match tokio::time::timeout(request.timeout, call).await {
         Ok(result) => result,
-        Err(_) => Err(Error::new(
-            ErrorKind::Transient,
-            format!(
-                "no answer from {} within the timeout ({}s)",
-                request.token_url,
-                request.timeout.as_secs_f64()
-            ),
-        )
-        .with_hint("try again, or raise --timeout")),
+        Err(_) => Err(Error::Timeout {
+            endpoint: Endpoint {
+                operation: Operation::TokenEndpoint,
+                url: request.token_url.to_string(),
+            },
+            seconds: request.timeout.as_secs_f64(),
+        }),
     }
 }
 
@@ -176,111 +175,66 @@ fn tokens(response: &TokenResponseWithId) -> Tokens {
     }
 }
 
-/// The token endpoint's `{"error": ...}` and other failures, as errors of the right kind.
-/// Nothing the server sent besides the error code and description is quoted: a body that is
-/// not an error response may hold tokens.
+/// The token endpoint's `{"error": ...}` and other failures, classified. Nothing the server
+/// sent besides the error code and description is quoted: a body that is not an error response
+/// may hold tokens.
 fn classify(
     e: RequestTokenError<HttpError, BasicErrorResponse>,
     status: Option<u16>,
     request: &OAuth2Request<'_>,
 ) -> Error {
-    let url = request.token_url;
-    let scrub = |text: &str| {
-        let mut out = text.to_string();
-        let mut secrets = vec![request.refresh_token.expose_secret()];
-        secrets.extend(request.client_secret.map(|s| s.expose_secret()));
-        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
-            out = out.replace(s, "(redacted)");
-        }
-        out
+    let mut secrets = vec![request.refresh_token.expose_secret()];
+    secrets.extend(request.client_secret.map(|s| s.expose_secret()));
+    let scrub = |text: &str| super::classify::scrub(text, secrets.iter().copied());
+    let endpoint = Endpoint {
+        operation: Operation::TokenEndpoint,
+        url: request.token_url.to_string(),
+    };
+    let unexpected = |detail: String| Error::Unexpected {
+        endpoint: endpoint.clone(),
+        status,
+        detail,
+        attempts: request.max_attempts,
     };
     match e {
         RequestTokenError::ServerResponse(r) => {
-            let code = r.error().as_ref().to_string();
-            let message = scrub(r.error_description().map(String::as_str).unwrap_or(""));
-            let err = |kind| Error::service(kind, code.as_str(), message.as_str());
-            match r.error() {
-                _ if status.is_some_and(|s| s >= 500 || s == 429) => {
-                    err(ErrorKind::Transient).with_hint("a server error or throttling: try again")
-                }
-                BasicErrorResponseType::InvalidGrant => err(ErrorKind::TokenRejected)
-                    .with_hint(
-                        "the refresh token is invalid, expired or revoked, or was issued to \
-                         another app client: sign in again",
-                    )
-                    .with_hint(
-                        "sessions from InitiateAuth in a pool with remembered devices refresh \
-                         through the API, not the token endpoint: use --api initiate-auth",
-                    ),
-                BasicErrorResponseType::InvalidClient => {
-                    let mut e = err(ErrorKind::Misconfigured).with_hint(format!(
-                        "check the app client id {} and that the domain belongs to its user pool",
-                        request.client_id
-                    ));
-                    e = match request.client_secret {
-                        Some(_) => e.with_hint(
-                            "check the client secret: it is sent as HTTP Basic authentication",
-                        ),
-                        None => e.with_hint(
-                            "if the app client has a secret, pass it with --client-secret-file \
-                             or COGNITO_CLIENT_SECRET",
-                        ),
-                    };
-                    e
-                }
-                BasicErrorResponseType::UnauthorizedClient => err(ErrorKind::Misconfigured)
-                    .with_hint(
-                        "the app client may not use this grant: check its OAuth settings in the \
-                         user pool",
-                    ),
+            let reason = match r.error() {
+                _ if status == Some(429) => Reason::Throttled,
+                _ if status.is_some_and(|s| s >= 500) => Reason::ServerError,
+                BasicErrorResponseType::InvalidGrant => Reason::InvalidGrant,
+                BasicErrorResponseType::InvalidClient => Reason::InvalidClient,
+                BasicErrorResponseType::UnauthorizedClient => Reason::UnauthorizedClient,
                 BasicErrorResponseType::InvalidRequest
                 | BasicErrorResponseType::UnsupportedGrantType
-                | BasicErrorResponseType::InvalidScope => err(ErrorKind::Misconfigured),
-                BasicErrorResponseType::Extension(_) => err(ErrorKind::Other),
-            }
+                | BasicErrorResponseType::InvalidScope => Reason::InvalidRequest,
+                BasicErrorResponseType::Extension(_) => Reason::Unknown,
+            };
+            Error::Refused(Box::new(Refusal {
+                operation: Operation::TokenEndpoint,
+                reason,
+                code: scrub(r.error().as_ref()),
+                message: scrub(r.error_description().map(String::as_str).unwrap_or("")),
+                status,
+                sent: Sent {
+                    client_id: request.client_id.to_string(),
+                    client_secret: request.client_secret.is_some(),
+                    ..Sent::default()
+                },
+            }))
         }
-        RequestTokenError::Request(e) if e.timeout => Error::new(
-            ErrorKind::Transient,
-            format!(
-                "no answer from {url} within the timeout ({}s)",
-                request.timeout.as_secs_f64()
-            ),
-        )
-        .with_hint("try again, or raise --timeout"),
-        RequestTokenError::Request(e) => Error::new(
-            ErrorKind::Transient,
-            format!("could not reach {url}: {}", scrub(&e.message)),
-        )
-        .with_hint("check the network and --domain, then try again"),
-        RequestTokenError::Parse(e, _body) => unexpected(
-            status,
-            url,
-            &format!(
-                "the answer is not the token endpoint's JSON (at {})",
-                e.path()
-            ),
-        ),
-        RequestTokenError::Other(message) => unexpected(status, url, &scrub(&message)),
-    }
-}
-
-fn unexpected(status: Option<u16>, url: &Url, detail: &str) -> Error {
-    match status {
-        Some(s @ (429 | 500..)) => Error::new(
-            ErrorKind::Transient,
-            format!("HTTP {s} from {url}"),
-        )
-        .with_hint("a server error or throttling: try again later"),
-        Some(s @ (404 | 405)) => Error::new(
-            ErrorKind::Misconfigured,
-            format!("HTTP {s} from {url}: {detail}"),
-        )
-        .with_hint("is --domain the user pool's domain (https://DOMAIN.auth.REGION.amazoncognito.com or a custom domain)?"),
-        Some(s) => Error::new(
-            ErrorKind::Other,
-            format!("unexpected answer (HTTP {s}) from {url}: {detail}"),
-        ),
-        None => Error::new(ErrorKind::Other, format!("unexpected answer from {url}: {detail}")),
+        RequestTokenError::Request(e) if e.timeout => Error::Timeout {
+            endpoint,
+            seconds: request.timeout.as_secs_f64(),
+        },
+        RequestTokenError::Request(e) => Error::Unreachable {
+            endpoint,
+            detail: scrub(&e.message),
+        },
+        RequestTokenError::Parse(e, _body) => unexpected(format!(
+            "the answer is not the token endpoint's JSON (at {})",
+            e.path()
+        )),
+        RequestTokenError::Other(message) => unexpected(scrub(&message)),
     }
 }
 

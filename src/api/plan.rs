@@ -7,6 +7,7 @@ use crate::endpoint::parse_endpoint;
 use crate::jwt::{self, Claims};
 use crate::region::{self, aws_profile_region};
 use crate::secret_hash::secret_hash;
+use crate::text::Setting;
 use crate::tokens::Note;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -392,10 +393,17 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
             Some(name)
         }
         (true, None) => {
-            return Err(Error::usage(
-                "a client secret was given but no username is known for SECRET_HASH: pass \
-                 --username (the user's real Cognito username), or --access-token or --id-token \
-                 to read it from, or use --api get-tokens, which needs no username",
+            return Err(Error::setting(
+                Setting::Username,
+                format!(
+                    "a client secret was given but no username is known for SECRET_HASH: pass \
+                     {} (the user's real Cognito username), or {} or {} to read it from, or \
+                     use {} get-tokens, which needs no username",
+                    Setting::Username,
+                    Setting::AccessToken,
+                    Setting::IdToken,
+                    Setting::Api
+                ),
             ));
         }
         (false, _) => None,
@@ -410,9 +418,14 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     let token_url = match (oauth2, o.domain.as_deref()) {
         (true, Some(domain)) => Some(super::oauth2::token_url(domain)?),
         (true, None) => {
-            return Err(Error::usage(
-                "--api oauth2 needs the user pool's domain: pass --domain https://DOMAIN (the \
-                 hosted UI's domain, e.g. myapp.auth.eu-west-1.amazoncognito.com)",
+            return Err(Error::setting(
+                Setting::Domain,
+                format!(
+                    "{} oauth2 needs the user pool's domain: pass {} https://DOMAIN (the \
+                     hosted UI's domain, e.g. myapp.auth.eu-west-1.amazoncognito.com)",
+                    Setting::Api,
+                    Setting::Domain
+                ),
             ));
         }
         (false, _) => None,
@@ -422,7 +435,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
             notes.push(Note::Warning(format!(
                 "the token endpoint takes no device key, so {key} is not sent: in a user pool \
                  with remembered devices, sessions from InitiateAuth refresh through the API \
-                 (--api initiate-auth)"
+                 (initiate-auth)"
             )));
             None
         }
@@ -430,7 +443,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     };
     if oauth2 && !o.client_metadata.is_empty() {
         notes.push(Note::Warning(
-            "the token endpoint takes no client metadata: --client-metadata is not sent".into(),
+            "the token endpoint takes no client metadata: it is not sent".into(),
         ));
     }
 
@@ -516,9 +529,14 @@ fn source_noun(source: Source) -> &'static str {
 }
 
 fn no_region() -> Error {
-    Error::usage(
-        "no region: pass --region (or set AWS_REGION), or --user-pool-id, or a token whose iss \
-         claim names the user pool",
+    Error::setting(
+        Setting::Region,
+        format!(
+            "no region: pass {} (or set AWS_REGION), or {}, or a token whose iss claim names the \
+             user pool",
+            Setting::Region,
+            Setting::UserPoolId
+        ),
     )
 }
 
@@ -669,7 +687,7 @@ mod tests {
         let e = run(options().region("eu-west-1").client_secret("s".into())).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(e.to_string().contains("no username"), "{e}");
-        assert!(e.to_string().contains("--api get-tokens"), "{e}");
+        assert!(e.to_string().contains("the refresh API get-tokens"), "{e}");
 
         // GetTokensFromRefreshToken needs none.
         let o = options()

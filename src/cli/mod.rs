@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod hints;
 pub mod input;
 pub mod log;
 pub mod output;

@@ -1,10 +1,28 @@
 //! The diagnosis as people read it (one line per check, then what to fix) and as programs read
 //! it (`--output json`, a contract the integration tests deserialize).
 
+use crate::cli::hints;
 use anyhow::Result;
 use cognito_refresh::ExposeSecret;
 use cognito_refresh::diagnose::{Check, Diagnosis, Status};
 use serde::Serialize;
+
+/// Points a failed refresh without a fix at the hints its error gives, worded with this
+/// command line's flags.
+pub fn explain(d: &mut Diagnosis) {
+    let Some(error) = &d.error else { return };
+    let hints = hints::hints(error);
+    if hints.is_empty() {
+        return;
+    }
+    for c in d
+        .checks
+        .iter_mut()
+        .filter(|c| c.id == "refresh" && c.fix.is_none())
+    {
+        c.fix = Some(hints.join("; "));
+    }
+}
 
 /// Lines longer than this are wrapped (at spaces) with a hanging indent.
 const WIDTH: usize = 100;
@@ -42,7 +60,11 @@ pub fn human(d: &Diagnosis, verbose: bool) -> String {
     }
     out.push('\n');
     let result = match (&d.error, d.succeeded) {
-        (Some(e), _) => format!("result: the refresh failed (exit {}): {e}", d.exit_code()),
+        (Some(e), _) => format!(
+            "result: the refresh failed (exit {}): {}",
+            d.exit_code(),
+            hints::message(e)
+        ),
         (None, Some("refresh") | None) => "result: the refresh works (exit 0)".to_string(),
         (None, Some(id)) => format!(
             "result: the refresh works with the one change {id} made; the fix under refresh \
@@ -128,7 +150,7 @@ pub fn json(d: &Diagnosis) -> Result<String> {
     let report = JsonReport {
         refreshed: d.refreshed(),
         exit_code: d.exit_code(),
-        error: d.error.as_ref().map(ToString::to_string),
+        error: d.error.as_ref().map(hints::message),
         succeeded: d.succeeded,
         checks: d.checks.iter().map(JsonCheck::from).collect(),
         new_refresh_token: d.new_refresh_token.as_ref().map(|t| t.expose_secret()),
@@ -141,7 +163,7 @@ pub fn json(d: &Diagnosis) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_refresh::{Error, ErrorKind, SecretString};
+    use cognito_refresh::{Error, Operation, SecretString};
 
     fn diagnosis() -> Diagnosis {
         Diagnosis {
@@ -160,8 +182,8 @@ mod tests {
                 .fix("pass --device-key b"),
                 Check::new("session-age", Status::Ok, "fine").detail("only with -v"),
             ],
-            error: Some(Error::service(
-                ErrorKind::TokenRejected,
+            error: Some(Error::refused(
+                Operation::InitiateAuth,
                 "NotAuthorizedException",
                 "Invalid Refresh Token.",
             )),

@@ -9,7 +9,7 @@ use super::{Check, Sent, Status, token_is_dead};
 use crate::api::connection::Connection;
 use crate::api::plan::{Plan, RefreshOptions, RefreshRequest};
 use crate::api::{self, RefreshApi};
-use crate::{Error, ErrorKind, SecretString};
+use crate::{Error, ErrorKind, Reason, SecretString};
 
 /// What the online part found.
 pub(super) struct Run {
@@ -181,16 +181,19 @@ pub(super) fn variants(
     if token_is_dead(error) {
         return Vec::new();
     }
-    let code = error.code().unwrap_or("");
-    let lower = error.message().to_ascii_lowercase();
-    let not_authorized = code == "NotAuthorizedException";
-    let invalid = not_authorized && error.message().starts_with("Invalid Refresh Token");
-    let hash = not_authorized && (lower.contains("secret hash") || lower.contains("secrethash"));
-    let no_secret = not_authorized && lower.contains("secret was not received");
+    let reason = error.reason();
+    let invalid = reason == Some(Reason::InvalidRefreshToken);
+    let hash = reason == Some(Reason::SecretMismatch);
     // Emulators answer with empty or odd messages.
-    let unexplained = not_authorized && !invalid && !hash && !no_secret;
-    let flow_refused = matches!(code, "InvalidParameterException" | "NotAuthorizedException")
-        && lower.contains("refresh_token_auth");
+    let unexplained = reason == Some(Reason::RefreshTokenRefused);
+    let flow_refused = matches!(
+        reason,
+        Some(Reason::InvalidParameter | Reason::RefreshTokenRefused)
+    ) && error.refusal().is_some_and(|r| {
+        r.message
+            .to_ascii_lowercase()
+            .contains("refresh_token_auth")
+    });
 
     let mut out: Vec<Variant> = Vec::new();
     let token_device = facts.device_key();
@@ -305,6 +308,7 @@ pub(super) fn variants(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Operation;
     use crate::jwt::tests::token;
     use serde_json::{Value, json};
 
@@ -338,7 +342,7 @@ mod tests {
     }
 
     fn not_authorized(message: &str) -> Error {
-        Error::service(ErrorKind::TokenRejected, "NotAuthorizedException", message)
+        Error::refused(Operation::InitiateAuth, "NotAuthorizedException", message)
     }
 
     #[test]
@@ -378,8 +382,8 @@ mod tests {
         for e in [
             not_authorized("Refresh Token has expired"),
             not_authorized("Refresh Token has been revoked"),
-            Error::service(ErrorKind::TokenRejected, "RefreshTokenReuseException", ""),
-            Error::service(ErrorKind::TokenRejected, "UserNotFoundException", ""),
+            Error::refused(Operation::InitiateAuth, "RefreshTokenReuseException", ""),
+            Error::refused(Operation::InitiateAuth, "UserNotFoundException", ""),
         ] {
             assert!(variants(&first, &e, &o, &f).is_empty(), "{e}");
         }
@@ -391,12 +395,12 @@ mod tests {
         let first = request(RefreshApi::InitiateAuth, true, Some("x"), None);
         for e in [
             Error::new(ErrorKind::Transient, "could not reach"),
-            Error::service(
-                ErrorKind::Misconfigured,
+            Error::refused(
+                Operation::InitiateAuth,
                 "ResourceNotFoundException",
                 "no client",
             ),
-            Error::service(ErrorKind::Transient, "TooManyRequestsException", ""),
+            Error::refused(Operation::InitiateAuth, "TooManyRequestsException", ""),
             not_authorized("Client client1 is configured for secret but secret was not received"),
         ] {
             assert!(variants(&first, &e, &o, &f).is_empty(), "{e}");
@@ -412,8 +416,8 @@ mod tests {
             Some("alice@example.com"),
             None,
         );
-        let e = Error::service(
-            ErrorKind::Misconfigured,
+        let e = Error::refused(
+            Operation::InitiateAuth,
             "NotAuthorizedException",
             "SecretHash does not match for the client: client1",
         );
@@ -438,14 +442,14 @@ mod tests {
     fn refused_flow_tries_get_tokens() {
         let (o, f) = facts(None);
         let first = request(RefreshApi::InitiateAuth, false, None, None);
-        let e = Error::service(
-            ErrorKind::Misconfigured,
+        let e = Error::refused(
+            Operation::InitiateAuth,
             "InvalidParameterException",
             "REFRESH_TOKEN_AUTH flow not enabled for this client",
         );
         assert_eq!(ids(&variants(&first, &e, &o, &f)), ["attempt.get-tokens"]);
         // Any other invalid parameter: nothing to try.
-        let e = Error::service(ErrorKind::Misconfigured, "InvalidParameterException", "bad");
+        let e = Error::refused(Operation::InitiateAuth, "InvalidParameterException", "bad");
         assert!(variants(&first, &e, &o, &f).is_empty());
     }
 

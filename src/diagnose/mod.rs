@@ -162,7 +162,7 @@ pub async fn diagnose(options: RefreshOptions, inspect: Option<Inspect>) -> Diag
         refreshed: error.is_none(),
         invalid_refresh_token: error
             .as_ref()
-            .is_some_and(|e| e.message().starts_with("Invalid Refresh Token")),
+            .is_some_and(|e| e.reason() == Some(crate::Reason::InvalidRefreshToken)),
         sent,
     };
     checks.extend(match (&inspect, &plan) {
@@ -218,9 +218,16 @@ fn finish(checks: &mut [Check], error: Option<&Error>) {
         .map(|c| c.id)
         .collect();
     let fix = if problems.is_empty() {
+        // The library's own advice; a front end words the rest from the error's reason.
         match error.hints() {
             [] => None,
-            hints => Some(hints.join("; ")),
+            hints => Some(
+                hints
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         }
     } else {
         Some(format!("fix the problems found by {}", problems.join(", ")))
@@ -249,23 +256,14 @@ pub fn human_duration(seconds: i64) -> String {
 /// Whether the error says the refresh token itself is dead (expired, revoked, rotated out, its
 /// user gone): no other request with it can succeed.
 fn token_is_dead(e: &Error) -> bool {
-    let lower = e.message().to_ascii_lowercase();
-    match e.code() {
-        Some("NotAuthorizedException") => lower.contains("expired") || lower.contains("revoked"),
-        Some(
-            "RefreshTokenReuseException"
-            | "UserNotFoundException"
-            | "PasswordResetRequiredException"
-            | "UserNotConfirmedException",
-        ) => true,
-        _ => false,
-    }
+    e.reason().is_some_and(crate::Reason::session_is_dead)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ErrorKind;
+    use crate::Operation;
 
     #[test]
     fn durations_read_naturally() {
@@ -284,7 +282,7 @@ mod tests {
 
     #[test]
     fn dead_tokens_are_told_apart() {
-        let e = |code: &str, m: &str| Error::service(ErrorKind::TokenRejected, code, m);
+        let e = |code: &str, m: &str| Error::refused(Operation::InitiateAuth, code, m);
         assert!(token_is_dead(&e(
             "NotAuthorizedException",
             "Refresh Token has expired"
@@ -303,13 +301,9 @@ mod tests {
 
     #[test]
     fn finish_points_the_failed_refresh_at_the_problems_found() {
-        let refused = Error::service(
-            ErrorKind::TokenRejected,
-            "NotAuthorizedException",
-            "Invalid Refresh Token.",
-        )
-        .with_hint("first hint")
-        .with_hint("second hint");
+        let refused = Error::new(ErrorKind::TokenRejected, "refused")
+            .with_hint("first hint")
+            .with_hint("second hint");
         let checks = || {
             vec![
                 Check::new("refresh-token", Status::Warning, "odd shape"),
@@ -344,8 +338,8 @@ mod tests {
     fn exit_code_follows_the_first_error() {
         let d = Diagnosis {
             checks: Vec::new(),
-            error: Some(Error::service(
-                ErrorKind::TokenRejected,
+            error: Some(Error::refused(
+                Operation::InitiateAuth,
                 "NotAuthorizedException",
                 "x",
             )),

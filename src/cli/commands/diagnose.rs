@@ -2,6 +2,7 @@
 
 use super::{runtime, write_stdout};
 use crate::cli::args::{DiagnoseArgs, ProfileArgs, ReportFormat};
+use crate::cli::hints;
 use crate::cli::input::{self, refresh_options};
 use crate::cli::log::Log;
 use crate::cli::profile;
@@ -86,7 +87,8 @@ fn report_on(
         log.warn("--aws-profile is used only with --inspect");
     }
     let inspect = inspect.then_some(Inspect { aws_profile });
-    let diagnosis = runtime()?.block_on(diagnose(options, inspect));
+    let mut diagnosis = runtime()?.block_on(diagnose(options, inspect));
+    report::explain(&mut diagnosis);
     if let Some(rotated) = &diagnosis.new_refresh_token {
         keep(rotated)?;
     }
@@ -100,7 +102,10 @@ fn report_on(
         // The report holds the causes and fixes; stderr gets the one-line error and its code.
         Some(e) => Err(CoreError::new(
             e.kind(),
-            format!("the refresh failed: {e} (the report says why)"),
+            format!(
+                "the refresh failed: {} (the report says why)",
+                hints::message(e)
+            ),
         )
         .into()),
     }

@@ -3,6 +3,7 @@
 
 use super::{runtime, write_stdout};
 use crate::cli::args::{Api, Flow, LoginArgs, OutputFormat, ProfileArgs, RequestArgs, SessionArgs};
+use crate::cli::hints::Hinted;
 use crate::cli::input::{self, Request};
 use crate::cli::log::Log;
 use crate::cli::output;
@@ -194,9 +195,10 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         )?)?;
     }
     match confirm_error {
-        Some(e) => Err(e
-            .with_hint("the sign-in succeeded and its tokens were kept, without the device")
-            .into()),
+        Some(e) => Err(Hinted::new(
+            e,
+            "the sign-in succeeded and its tokens were kept, without the device",
+        )),
         None => Ok(()),
     }
 }

@@ -5,6 +5,7 @@ use super::runtime;
 use crate::cli::args::{LogoutArgs, ProfileArgs};
 use crate::cli::commands::forget_device::{stored, valid_access};
 use crate::cli::commands::login::target;
+use crate::cli::hints::Hinted;
 use crate::cli::input;
 use crate::cli::log::Log;
 use crate::cli::profile;
@@ -54,10 +55,7 @@ pub fn run(args: LogoutArgs, global: &ProfileArgs, matches: &ArgMatches, log: &L
                  stored tokens anyway",
                 chosen.name
             );
-            return Err(match e.downcast::<CoreError>() {
-                Ok(core) => core.with_hint(hint).into(),
-                Err(other) => other.context(hint),
-            });
+            return Err(Hinted::new(e, hint));
         }
     }
     let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;

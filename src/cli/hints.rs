@@ -1,0 +1,464 @@
+//! From the library's errors to what a user of this command line reads: the message with each
+//! setting named by its flag, and hints worded with the flags, from the error's reason and what
+//! was sent.
+
+use cognito_refresh::error::Sent;
+use cognito_refresh::{Error as CoreError, Operation, Reason, Setting};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The flag that gives `setting`.
+pub fn flag(setting: Setting) -> Cow<'static, str> {
+    Cow::Borrowed(match setting {
+        Setting::ClientId => "--client-id",
+        Setting::ClientSecret => "--client-secret-file",
+        Setting::RefreshToken => "--refresh-token-file",
+        Setting::Username => "--username",
+        Setting::DeviceKey => "--device-key",
+        Setting::AccessToken => "--access-token",
+        Setting::IdToken => "--id-token",
+        Setting::Region => "--region",
+        Setting::UserPoolId => "--user-pool-id",
+        Setting::EndpointUrl => "--endpoint-url",
+        Setting::Domain => "--domain",
+        Setting::Api => "--api",
+        Setting::Timeout => "--timeout",
+        Setting::ClientMetadata => "--client-metadata",
+        Setting::Inspect => "--inspect",
+        Setting::AwsProfile => "--aws-profile",
+        Setting::Flow => "--flow",
+        Setting::RememberDevice => "--remember-device",
+        Setting::StoreDir => "--store",
+        _ => "an option",
+    })
+}
+
+/// Text of the library, with settings named by their flags.
+pub fn words(text: &cognito_refresh::Text) -> String {
+    text.render(&flag)
+}
+
+/// The error's message, with settings named by their flags.
+pub fn message(err: &CoreError) -> String {
+    err.render(&flag)
+}
+
+/// An error with a hint the command adds, printed after the error's own hints. It says
+/// nothing itself: its message is its cause's.
+#[derive(Debug)]
+pub struct Hinted {
+    pub error: anyhow::Error,
+    pub hint: String,
+}
+
+impl Hinted {
+    pub fn new(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
+        Hinted {
+            error: error.into(),
+            hint: hint.into(),
+        }
+        .into()
+    }
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for Hinted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.error.as_ref())
+    }
+}
+
+/// What to check or do about `err`, one sentence each.
+pub fn hints(err: &CoreError) -> Vec<String> {
+    let mut out: Vec<String> = err.hints().iter().map(words).collect();
+    let endpoint_hint = |op: Operation| match op {
+        Operation::TokenEndpoint => "check the network and --domain, then try again",
+        _ => "check the network and the endpoint, then try again",
+    };
+    match err {
+        CoreError::Refused(r) => {
+            out.extend(refusal(r.reason, r.operation, &r.code, &r.sent));
+        }
+        CoreError::Timeout { .. } => out.push("try again, or raise --timeout".into()),
+        CoreError::Unreachable { endpoint, .. } => {
+            out.push(endpoint_hint(endpoint.operation).into());
+        }
+        CoreError::Tls { .. } => out.push(
+            "the server's certificate is not trusted; for a private CA set SSL_CERT_FILE to a \
+             bundle that includes it"
+                .into(),
+        ),
+        CoreError::Unexpected {
+            endpoint, status, ..
+        } => match status {
+            Some(429 | 500..) => out.push("a server error or throttling: try again later".into()),
+            Some(404 | 405) if endpoint.operation == Operation::TokenEndpoint => out.push(
+                "is --domain the user pool's domain (https://DOMAIN.auth.REGION.amazoncognito.com \
+                 or a custom domain)?"
+                    .into(),
+            ),
+            _ => {}
+        },
+        CoreError::NoSession { profile, .. } => out.push(format!(
+            "save a refresh token with `cognito-refresh store --profile {profile}`"
+        )),
+        _ => {}
+    }
+    out
+}
+
+const SECRET_FLAGS: &str = "--client-secret-file or COGNITO_CLIENT_SECRET";
+
+/// The hints for a refusal: the causes of each reason, as far as what was sent tells.
+fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String> {
+    let client_id = &sent.client_id;
+    let region = &sent.region;
+    let refresh = op.is_refresh();
+    let one = |s: &str| vec![s.to_string()];
+    match reason {
+        Reason::InvalidRefreshToken => {
+            let mut h = vec![format!(
+                "the refresh token works only with the app client that issued it: check that it \
+                 came from client {client_id} (the access token's client_id claim)"
+            )];
+            h.push(match &sent.device_key {
+                None => "if the user pool tracks devices, pass the device key: --device-key, or \
+                         --access-token to read its device_key claim"
+                    .into(),
+                Some(key) => format!(
+                    "the device {key} must belong to this session and be confirmed (ConfirmDevice)"
+                ),
+            });
+            h.push(
+                "if the user pool tracks devices, the session must come from USER_SRP_AUTH with a \
+                 confirmed device: tokens from USER_PASSWORD_AUTH cannot be refreshed there"
+                    .into(),
+            );
+            match op {
+                Operation::InitiateAuth => h.push(
+                    "if the app client has refresh token rotation on, REFRESH_TOKEN_AUTH is \
+                     refused: use --api get-tokens"
+                        .into(),
+                ),
+                Operation::GetTokens => h.push(
+                    "refresh tokens from ADMIN_NO_SRP_AUTH are reported to fail in \
+                     GetTokensFromRefreshToken: try --api initiate-auth"
+                        .into(),
+                ),
+                _ => {}
+            }
+            h
+        }
+        Reason::RefreshTokenExpired => {
+            one("the refresh token is past its validity (30 days by default): sign in again")
+        }
+        Reason::RefreshTokenRevoked => one(
+            "the refresh token was revoked (RevokeToken, GlobalSignOut or AdminUserGlobalSignOut): \
+             sign in again",
+        ),
+        Reason::SecretMissing if op == Operation::Revoke => {
+            one("RevokeToken needs the app client's secret when the client has one")
+        }
+        Reason::SecretMissing => vec![format!(
+            "the app client has a secret: pass it with {SECRET_FLAGS}"
+        )],
+        Reason::SecretMismatch if refresh => {
+            let mut h = Vec::new();
+            if let Some(username) = &sent.secret_hash_username {
+                h.push(format!(
+                    "SECRET_HASH was computed for username {username:?}: it must be the user's \
+                     real Cognito username (the access token's username claim), not an email or \
+                     phone alias"
+                ));
+            }
+            h.push(format!(
+                "check that the client secret belongs to app client {client_id}"
+            ));
+            h.push("--api get-tokens sends the secret itself and needs no username".into());
+            h
+        }
+        Reason::SecretMismatch => {
+            one("the app client has a secret: check that the one given belongs to this client")
+        }
+        Reason::RefreshTokenRefused if refresh => {
+            let mut h = one(
+                "Cognito refused the refresh token: it may be invalid, expired or revoked, or \
+                 belong to another app client",
+            );
+            h.push(if sent.client_secret {
+                "check the client secret and the username used for SECRET_HASH (-v shows it)".into()
+            } else {
+                format!("if the app client has a secret, pass it with {SECRET_FLAGS}")
+            });
+            h
+        }
+        Reason::RefreshTokenReused => one(
+            "this refresh token was replaced by rotation and its grace period is over: sign in \
+             again, and always keep the newest refresh token",
+        ),
+        Reason::UserNotFound if refresh => one("the user no longer exists: sign in again"),
+        Reason::UserNotFound => one("no such user in this user pool: check --username"),
+        Reason::PasswordResetRequired | Reason::UserNotConfirmed if refresh => {
+            one("the user must sign in again")
+        }
+        Reason::PasswordResetRequired => {
+            one("the user must reset their password before signing in")
+        }
+        Reason::UserNotConfirmed => one("the user has not confirmed their sign-up yet"),
+        Reason::TooManyAttempts => {
+            one("too many failed sign-ins: wait a while before trying again")
+        }
+        Reason::UserDisabled => one("the user is disabled in the user pool"),
+        Reason::FlowNotAllowed => vec![format!(
+            "the app client {} this sign-in flow: enable ALLOW_USER_SRP_AUTH or \
+             ALLOW_USER_PASSWORD_AUTH on it, or choose the other --flow",
+            if code == "InvalidParameterException" {
+                "may not allow"
+            } else {
+                "does not allow"
+            }
+        )],
+        Reason::WrongPassword => {
+            one("the username or password is wrong (Cognito does not say which)")
+        }
+        Reason::AccessTokenRefused => one(
+            "the access token was refused (expired, revoked, or from a signed-out session): sign \
+             in again",
+        ),
+        Reason::CodeMismatch => {
+            one("the code is wrong or has expired: sign in again for a new one")
+        }
+        Reason::PasswordPolicy => {
+            one("the new password does not meet the user pool's password policy")
+        }
+        Reason::NoMfaMethod => one("the user has no MFA method set up that the user pool accepts"),
+        Reason::RevocationUnsupported => {
+            one("RevokeToken needs an app client with token revocation on, and a refresh token")
+        }
+        Reason::DeviceUnknown => one(
+            "the user pool no longer knows the remembered device: `forget-device` drops it from \
+             the store, then sign in again",
+        ),
+        Reason::NotFound if refresh => vec![format!(
+            "no app client {client_id} in region {region}: check --client-id and --region"
+        )],
+        Reason::NotFound => vec![format!(
+            "the app client, user pool or device was not found in region {region}: check \
+             --client-id, --user-pool-id and --region"
+        )],
+        Reason::Throttled | Reason::ServerError if op == Operation::TokenEndpoint => {
+            one("a server error or throttling: try again")
+        }
+        Reason::Throttled => one("Cognito is throttling requests: wait and try again"),
+        Reason::ServerError
+            if matches!(
+                code,
+                "InternalErrorException" | "InternalServerError" | "ServiceUnavailable"
+            ) =>
+        {
+            one("a Cognito server error: try again")
+        }
+        Reason::ServerError => one("a server error: try again"),
+        Reason::Forbidden => one("a web ACL (WAF) on the user pool refused the request"),
+        Reason::LambdaFailed => one("a Lambda trigger of the user pool failed: check its logs"),
+        Reason::InvalidGrant => vec![
+            "the refresh token is invalid, expired or revoked, or was issued to another app \
+             client: sign in again"
+                .into(),
+            "sessions from InitiateAuth in a pool with remembered devices refresh through the \
+             API, not the token endpoint: use --api initiate-auth"
+                .into(),
+        ],
+        Reason::InvalidClient => vec![
+            format!(
+                "check the app client id {client_id} and that the domain belongs to its user pool"
+            ),
+            if sent.client_secret {
+                "check the client secret: it is sent as HTTP Basic authentication".into()
+            } else {
+                format!("if the app client has a secret, pass it with {SECRET_FLAGS}")
+            },
+        ],
+        Reason::UnauthorizedClient => {
+            one("the app client may not use this grant: check its OAuth settings in the user pool")
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::Cli;
+    use clap::CommandFactory;
+
+    /// Every setting the library names is a flag this command line has.
+    #[test]
+    fn every_setting_is_a_flag() {
+        let cli = Cli::command();
+        let mut longs: Vec<String> = Vec::new();
+        for sub in cli.get_subcommands().chain([&cli]) {
+            longs.extend(
+                sub.get_arguments()
+                    .filter_map(|a| a.get_long().map(|l| format!("--{l}"))),
+            );
+        }
+        for s in Setting::all() {
+            let f = flag(*s);
+            assert!(longs.iter().any(|l| *l == f), "{s:?} -> {f}");
+        }
+    }
+
+    fn refused(op: Operation, code: &str, message: &str, sent: Sent) -> CoreError {
+        match CoreError::refused(op, code, message) {
+            CoreError::Refused(mut r) => {
+                r.sent = sent;
+                CoreError::Refused(r)
+            }
+            other => other,
+        }
+    }
+
+    fn sent(device_key: Option<&str>, username: Option<&str>) -> Sent {
+        let mut s = Sent::default();
+        s.client_id = "client1".into();
+        s.region = "eu-west-1".into();
+        s.device_key = device_key.map(str::to_string);
+        s.secret_hash_username = username.map(str::to_string);
+        s.client_secret = username.is_some();
+        s
+    }
+
+    #[test]
+    fn invalid_refresh_token_names_its_causes() {
+        let e = refused(
+            Operation::InitiateAuth,
+            "NotAuthorizedException",
+            "Invalid Refresh Token.",
+            sent(None, None),
+        );
+        let h = hints(&e).join("\n");
+        for want in [
+            "client1",
+            "--device-key",
+            "USER_SRP_AUTH",
+            "--api get-tokens",
+        ] {
+            assert!(h.contains(want), "{want}: {h}");
+        }
+        let e = refused(
+            Operation::GetTokens,
+            "NotAuthorizedException",
+            "Invalid Refresh Token",
+            sent(Some("eu-west-1_dev"), None),
+        );
+        let h = hints(&e).join("\n");
+        assert!(h.contains("eu-west-1_dev"), "{h}");
+        assert!(h.contains("ADMIN_NO_SRP_AUTH"), "{h}");
+    }
+
+    #[test]
+    fn secret_hash_mismatch_names_the_username() {
+        let e = refused(
+            Operation::InitiateAuth,
+            "NotAuthorizedException",
+            "SecretHash does not match for the client: client1",
+            sent(None, Some("alice@example.com")),
+        );
+        assert!(
+            hints(&e)
+                .iter()
+                .any(|h| h.contains("\"alice@example.com\""))
+        );
+    }
+
+    #[test]
+    fn sign_in_device_and_sign_out_refusals_have_their_hints() {
+        let cases = [
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Incorrect username or password.",
+                "password",
+            ),
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Password attempts exceeded",
+                "wait",
+            ),
+            (
+                Operation::SignIn,
+                "NotAuthorizedException",
+                "Unable to verify secret hash for client c",
+                "secret",
+            ),
+            (
+                Operation::SignIn,
+                "InvalidParameterException",
+                "USER_SRP_AUTH is not enabled for the client.",
+                "ALLOW_USER_SRP_AUTH",
+            ),
+            (
+                Operation::SignIn,
+                "CodeMismatchException",
+                "Invalid code received for user",
+                "code",
+            ),
+            (
+                Operation::SignIn,
+                "InvalidPasswordException",
+                "Password does not conform to policy",
+                "policy",
+            ),
+            (
+                Operation::SignIn,
+                "UserNotConfirmedException",
+                "User is not confirmed.",
+                "confirmed",
+            ),
+            (
+                Operation::Revoke,
+                "UnsupportedTokenTypeException",
+                "",
+                "revocation",
+            ),
+            (
+                Operation::SignOut,
+                "NotAuthorizedException",
+                "Access Token has been revoked",
+                "sign in again",
+            ),
+            (
+                Operation::Device,
+                "ResourceNotFoundException",
+                "Device does not exist.",
+                "forget-device",
+            ),
+            (
+                Operation::SignIn,
+                "TooManyRequestsException",
+                "Rate exceeded",
+                "throttling",
+            ),
+        ];
+        for (op, code, message, want) in cases {
+            let h = hints(&refused(op, code, message, Sent::default()));
+            assert!(h.iter().any(|h| h.contains(want)), "{op:?} {code}: {h:?}");
+        }
+    }
+
+    #[test]
+    fn messages_name_flags() {
+        let e = CoreError::setting(
+            Setting::Region,
+            format!("no region: pass {}", Setting::Region),
+        );
+        assert_eq!(message(&e), "no region: pass --region");
+    }
+}
