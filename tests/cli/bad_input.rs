@@ -5,6 +5,7 @@
 //! usage.rs and store_usage.rs hold more cases of the same kinds; `run_failing` gives every one
 //! of them RUST_BACKTRACE=1 and the one-error-line check too.
 
+use crate::support::jwt;
 use crate::util::*;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -33,7 +34,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
 fn stored() -> Profiles {
     let p = Profiles::new();
     p.write_config(CONFIG);
-    let access = fake_jwt(json!({
+    let access = jwt::unsigned(json!({
         "token_use": "access", "client_id": "client1", "exp": 4_102_444_800i64,
     }));
     run(
@@ -157,8 +158,8 @@ fn refresh(args: &[&str]) -> Vec<String> {
 #[test]
 fn refresh_tokens_that_cannot_be_one() {
     let p = stored();
-    let access = fake_jwt(json!({"token_use": "access", "username": "alice"}));
-    let id = fake_jwt(json!({"token_use": "id", "cognito:username": "alice"}));
+    let access = jwt::unsigned(json!({"token_use": "access", "username": "alice"}));
+    let id = jwt::unsigned(json!({"token_use": "id", "cognito:username": "alice"}));
     let not_utf8 = p.dir.path().join("not-utf8");
     std::fs::write(&not_utf8, [0xc3, 0x28, 0xff]).unwrap();
     let not_utf8 = not_utf8.to_str().unwrap().to_string();
@@ -218,7 +219,7 @@ fn refresh_tokens_that_cannot_be_one() {
 #[test]
 fn damaged_jwts() {
     let p = stored();
-    let no_exp = fake_jwt(json!({"token_use": "access", "client_id": "client1"}));
+    let no_exp = jwt::unsigned(json!({"token_use": "access", "client_id": "client1"}));
     let mut cases = Vec::new();
     for (what, jwt, says) in [
         ("bad base64", "e30.!!!.sig", "cannot be read"),

@@ -2,20 +2,20 @@
 //! (or by a network namespace with no interface up): each gives one clear error line and the
 //! documented exit code, within --timeout, and with -v nothing secret on either stream.
 
+use crate::support::jwt;
+use crate::support::wire::{self, CLIENT};
 use crate::util::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Request, Respond, ResponseTemplate};
 
 const RT: &str = "rt-fault-0d3c1f2e-secret";
 const SECRET: &str = "client-secret-fault-9";
-const CLIENT: &str = "4f1example";
 
 /// `refresh -v` to `endpoint`, with a client secret, bounded by `timeout` seconds.
 fn refresh(endpoint: &str, timeout: &str) -> assert_cmd::Command {
@@ -36,14 +36,7 @@ fn refresh(endpoint: &str, timeout: &str) -> assert_cmd::Command {
 }
 
 fn tokens_body() -> String {
-    let access = fake_jwt(json!({
-        "token_use": "access", "username": "alice", "client_id": CLIENT, "exp": 4_102_444_800i64,
-    }));
-    json!({"AuthenticationResult": {
-        "AccessToken": access, "IdToken": fake_jwt(json!({"token_use": "id"})),
-        "ExpiresIn": 3600, "TokenType": "Bearer",
-    }})
-    .to_string()
+    json!({"AuthenticationResult": wire::tokens()}).to_string()
 }
 
 /// A failing run: `run_failing`'s checks, every secret given, and the time it took.
@@ -173,11 +166,8 @@ fn a_server_that_never_answers_is_bounded_by_the_timeout() {
 
 #[tokio::test]
 async fn failing_every_time_gives_up_within_the_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("Service Unavailable"))
-        .mount(&server)
-        .await;
+    let server =
+        wire::answering(ResponseTemplate::new(503).set_body_string("Service Unavailable")).await;
     let (err, took) = fails(&mut refresh(&server.uri(), "3"), 5);
     assert!(err.contains("hint: "), "{err}");
     // Bounded retries, all within --timeout (plus the process's own start, generously).
@@ -298,28 +288,15 @@ fn an_untrusted_certificate_is_refused() {
 /// the tool prints the message with the secrets taken out.
 #[tokio::test]
 async fn server_messages_echoing_secrets_are_scrubbed() {
-    let server = MockServer::start().await;
     let message = format!("Invalid Refresh Token. token={RT} secret={SECRET}");
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .insert_header("x-amzn-ErrorType", "NotAuthorizedException:")
-                .insert_header("x-amzn-ErrorMessage", message.as_str())
-                .set_body_raw(
-                    json!({"__type": "NotAuthorizedException", "message": message}).to_string(),
-                    "application/x-amz-json-1.1",
-                ),
-        )
-        .mount(&server)
-        .await;
+    let server = wire::answering(wire::error("NotAuthorizedException", &message)).await;
     let (err, _) = fails(&mut refresh(&server.uri(), "5"), 3);
     assert!(err.contains("(redacted)"), "{err}");
     // And in a 5xx body shown as detail.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(502).set_body_string(format!("bad gateway for {RT}")))
-        .mount(&server)
-        .await;
+    let server = wire::answering(
+        ResponseTemplate::new(502).set_body_string(format!("bad gateway for {RT}")),
+    )
+    .await;
     fails(&mut refresh(&server.uri(), "5"), 5);
 }
 
@@ -337,8 +314,7 @@ struct Rotation {
 
 impl Respond for Rotation {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let sent = body["RefreshToken"]
+        let sent = wire::body(req)["RefreshToken"]
             .as_str()
             .unwrap_or_default()
             .to_string();
@@ -349,28 +325,18 @@ impl Respond for Rotation {
             None => false,
         };
         if !usable {
-            return ResponseTemplate::new(400).set_body_raw(
-                json!({"__type": "RefreshTokenReuseException", "message": "Refresh token has been reused"})
-                    .to_string(),
-                "application/x-amz-json-1.1",
+            return wire::error(
+                "RefreshTokenReuseException",
+                "Refresh token has been reused",
             );
         }
         tokens.insert(sent, true);
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
         let new = format!("rt-rotated-{n}");
         tokens.insert(new.clone(), false);
-        let access = fake_jwt(json!({
-            "token_use": "access", "username": "alice", "client_id": CLIENT, "jti": n,
-            "exp": 4_102_444_800i64,
-        }));
-        let answer = ResponseTemplate::new(200).set_body_raw(
-            json!({"AuthenticationResult": {
-                "AccessToken": access, "ExpiresIn": 3600, "TokenType": "Bearer",
-                "RefreshToken": new,
-            }})
-            .to_string(),
-            "application/x-amz-json-1.1",
-        );
+        let mut result = wire::tokens_with(&jwt::access_token(json!({"jti": n})));
+        result["RefreshToken"] = json!(new);
+        let answer = wire::auth_result(result);
         if n == 1 {
             answer.set_delay(Duration::from_secs(30))
         } else {
@@ -393,13 +359,9 @@ async fn a_lost_rotation_answer_is_recovered_within_the_grace_period() {
             self.0.respond(req)
         }
     }
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(Shared(rotation.clone()))
-        .mount(&server)
-        .await;
+    let server = wire::answering(Shared(rotation.clone())).await;
     let p = Profiles::new();
-    let expired = fake_jwt(json!({
+    let expired = jwt::unsigned(json!({
         "token_use": "access", "username": "alice", "client_id": CLIENT,
         "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
     }));

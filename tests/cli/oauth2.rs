@@ -3,30 +3,32 @@
 //! implementation of the endpoint's grant_type=refresh_token).
 
 use crate::support::cognito_local;
+use crate::support::cognito_local::{CognitoLocal, LocalSession};
+use crate::support::jwt;
+use crate::support::wire::{CLIENT, REFRESH_TOKEN as RT};
 use crate::util::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use std::collections::HashMap;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
-const CLIENT: &str = "4f1example";
 const SECRET: &str = "s3cr3t-client-secret";
-const RT: &str =
-    "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
 
 fn access_token() -> String {
-    fake_jwt(json!({
-        "sub": "8a6b1c2d", "username": "alice", "client_id": CLIENT, "token_use": "access",
-        "exp": 4_102_444_800i64,
-    }))
+    jwt::access_token(json!({}))
+}
+
+/// A mock of the domain's token endpoint.
+fn token_endpoint() -> MockBuilder {
+    Mock::given(method("POST")).and(path("/oauth2/token"))
 }
 
 fn answer(rotated: Option<&str>) -> ResponseTemplate {
     let mut body = json!({
         "access_token": access_token(),
-        "id_token": fake_jwt(json!({"token_use": "id", "aud": CLIENT, "exp": 4_102_444_800i64})),
+        "id_token": jwt::id_token(),
         "token_type": "Bearer",
         "expires_in": 3600,
     });
@@ -51,6 +53,21 @@ fn refresh(domain: &str) -> assert_cmd::Command {
     cmd
 }
 
+/// `refresh --api oauth2` at cognito-local's token endpoint, for this session.
+fn refresh_at(local: &CognitoLocal, session: &LocalSession) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.args([
+        "refresh",
+        "--api",
+        "oauth2",
+        "--client-id",
+        &session.client_id,
+    ])
+    .args(["--domain", &local.endpoint])
+    .env("COGNITO_REFRESH_TOKEN", &session.refresh_token);
+    cmd
+}
+
 fn form(req: &Request) -> HashMap<String, String> {
     url::form_urlencoded::parse(&req.body)
         .into_owned()
@@ -60,8 +77,7 @@ fn form(req: &Request) -> HashMap<String, String> {
 #[tokio::test]
 async fn sends_the_secret_as_http_basic_and_returns_the_rotated_token() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
+    token_endpoint()
         .respond_with(answer(Some("rotated-refresh-token-2")))
         .expect(1)
         .mount(&server)
@@ -99,8 +115,7 @@ async fn sends_the_secret_as_http_basic_and_returns_the_rotated_token() {
 #[tokio::test]
 async fn a_public_client_sends_its_id_in_the_form_and_no_authorization() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
+    token_endpoint()
         .respond_with(answer(None))
         .mount(&server)
         .await;
@@ -179,19 +194,7 @@ fn the_domain_is_required_and_checked() {
 async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
     let local = cognito_local();
     let session = local.session().await;
-    let out = run(
-        bin()
-            .args([
-                "refresh",
-                "--api",
-                "oauth2",
-                "--client-id",
-                &session.client_id,
-            ])
-            .args(["--domain", &local.endpoint])
-            .env("COGNITO_REFRESH_TOKEN", &session.refresh_token),
-        0,
-    );
+    let out = run(&mut refresh_at(local, &session), 0);
     let t = json_tokens(&out);
     let claims = claims(&t.access_token);
     assert_eq!(claims["client_id"], session.client_id.as_str());
@@ -208,16 +211,7 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
         .await
         .expect("RevokeToken");
     let out = run_failing(
-        bin()
-            .args([
-                "refresh",
-                "--api",
-                "oauth2",
-                "--client-id",
-                &session.client_id,
-            ])
-            .args(["--domain", &local.endpoint])
-            .env("COGNITO_REFRESH_TOKEN", &session.refresh_token),
+        &mut refresh_at(local, &session),
         3,
         &[&session.refresh_token],
     );
@@ -227,8 +221,7 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
 #[tokio::test]
 async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
+    token_endpoint()
         .respond_with(answer(Some("rotated-refresh-token-3")))
         .expect(1)
         .mount(&server)

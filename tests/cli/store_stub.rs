@@ -1,17 +1,15 @@
 //! The token store against an HTTP stub answering in Cognito's wire format: refresh token
 //! rotation, concurrent processes, a process dying mid-write, a read-only store.
 
+use crate::support::{jwt, wire};
 use crate::util::*;
 use serde_json::{Value, json};
 use std::os::unix::process::ExitStatusExt as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use wiremock::matchers::{header, method};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-const CLIENT: &str = "4f1example";
 const RT: &str = "rt-original";
-const GET_TOKENS: &str = "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken";
 
 /// GetTokensFromRefreshToken with rotation on: each answer carries a new refresh token
 /// (`rt-rotated-N`) and an access token whose `jti` is N.
@@ -23,72 +21,52 @@ struct Rotating {
 impl Respond for Rotating {
     fn respond(&self, _: &Request) -> ResponseTemplate {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        let access = fake_jwt(json!({
-            "token_use": "access", "username": "alice", "client_id": CLIENT, "jti": n,
-            "exp": 4_102_444_800i64,
-        }));
-        let id = fake_jwt(json!({"token_use": "id", "aud": CLIENT, "exp": 4_102_444_800i64}));
-        ResponseTemplate::new(200)
-            .set_body_raw(
-                json!({"AuthenticationResult": {
-                    "AccessToken": access, "IdToken": id, "ExpiresIn": 3600,
-                    "TokenType": "Bearer", "RefreshToken": format!("rt-rotated-{n}"),
-                }})
-                .to_string(),
-                "application/x-amz-json-1.1",
-            )
-            .set_delay(self.delay)
+        let mut result = wire::tokens_with(&jwt::access_token(json!({"jti": n})));
+        result["RefreshToken"] = json!(format!("rt-rotated-{n}"));
+        wire::auth_result(result).set_delay(self.delay)
     }
 }
 
 async fn stub(delay: Duration) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", GET_TOKENS))
-        .respond_with(Rotating {
-            calls: AtomicU64::new(0),
-            delay,
-        })
-        .mount(&server)
-        .await;
+    let rotating = Rotating {
+        calls: AtomicU64::new(0),
+        delay,
+    };
+    wire::mount(&server, "GetTokensFromRefreshToken", rotating).await;
     server
 }
 
 /// The refresh tokens the stub received, in order.
 async fn sent_refresh_tokens(server: &MockServer) -> Vec<String> {
-    server
-        .received_requests()
+    wire::requests(server)
         .await
-        .expect("recording is on")
         .iter()
-        .map(|r| {
-            let body: Value = serde_json::from_slice(&r.body).unwrap();
-            body["RefreshToken"].as_str().unwrap().to_string()
-        })
+        .map(|r| wire::body(r)["RefreshToken"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// Stores RT for profile `ci` aimed at the stub (rotation needs GetTokensFromRefreshToken),
-/// with an access token that expired a minute ago.
-fn store_expired(p: &Profiles, server: &MockServer) {
-    let expired = fake_jwt(json!({
-        "token_use": "access", "username": "alice", "client_id": CLIENT,
-        "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
-    }));
-    run(
-        p.cmd()
-            .args(["store", "--profile", "ci", "--client-id", CLIENT])
-            .args(["--region", "eu-west-1", "--endpoint-url", &server.uri()])
-            .args(["--api", "get-tokens", "--access-token", &expired])
-            .env("COGNITO_REFRESH_TOKEN", RT),
-        0,
-    );
 }
 
 fn token(p: &Profiles) -> assert_cmd::Command {
     let mut cmd = p.cmd();
     cmd.args(["token", "--profile", "ci"]);
     cmd
+}
+
+/// Stores RT for profile `ci` aimed at the stub (rotation needs GetTokensFromRefreshToken),
+/// with an access token that expired a minute ago.
+fn store_expired(p: &Profiles, server: &MockServer) {
+    let expired = jwt::unsigned(json!({
+        "token_use": "access", "username": "alice", "client_id": wire::CLIENT,
+        "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
+    }));
+    run(
+        p.cmd()
+            .args(["store", "--profile", "ci", "--client-id", wire::CLIENT])
+            .args(["--region", "eu-west-1", "--endpoint-url", &server.uri()])
+            .args(["--api", "get-tokens", "--access-token", &expired])
+            .env("COGNITO_REFRESH_TOKEN", RT),
+        0,
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Profiles and the token store, refused before anything is sent: corrupt or unknown store
 //! files, permissions, unknown profiles, config errors. No server needed.
 
+use crate::support::jwt;
 use crate::util::*;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt as _;
@@ -196,7 +197,7 @@ fn store_checks_what_it_is_given() {
         cmd
     };
     let access =
-        fake_jwt(json!({"token_use": "access", "username": "alice", "exp": 4_102_444_800i64}));
+        jwt::unsigned(json!({"token_use": "access", "username": "alice", "exp": 4_102_444_800i64}));
     // Standard input is read when nothing else gives the refresh token.
     for (input, says) in [
         (String::new(), "empty"),
@@ -222,7 +223,7 @@ fn store_checks_what_it_is_given() {
     assert!(!p.store_file("ci").exists(), "nothing stored");
 
     // A valid token, with its access token: the expiry and device key come from its claims.
-    let access = fake_jwt(json!({
+    let access = jwt::unsigned(json!({
         "token_use": "access", "client_id": "client1", "exp": 4_102_444_800i64,
         "device_key": "eu-west-1_dev",
     }));

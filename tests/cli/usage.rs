@@ -1,5 +1,6 @@
 //! Input the tool refuses before sending anything, and the `decode` command: no server needed.
 
+use crate::support::jwt;
 use crate::util::*;
 use serde_json::{Value, json};
 
@@ -157,7 +158,7 @@ fn unreadable_files_are_exit_2() {
 
 #[test]
 fn what_is_not_a_refresh_token_is_exit_2() {
-    let access = fake_jwt(json!({"token_use": "access", "username": "alice"}));
+    let access = jwt::unsigned(json!({"token_use": "access", "username": "alice"}));
     for (token, says) in [
         (format!("Bearer {RT}"), "whitespace"),
         (format!("\"{RT}\""), "quotes"),
@@ -219,7 +220,7 @@ fn version() {
 #[test]
 fn decode_access_token() {
     let exp = 4_102_444_800i64; // 2100-01-01
-    let token = fake_jwt(json!({"token_use": "access", "username": "alice", "exp": exp}));
+    let token = jwt::unsigned(json!({"token_use": "access", "username": "alice", "exp": exp}));
     let out = run(bin().args(["decode", &token]), 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "jwt");
@@ -231,7 +232,7 @@ fn decode_access_token() {
     assert_eq!(v["signature_checked"], false);
 
     // From standard input, expired.
-    let token = fake_jwt(json!({"token_use": "id", "exp": 1_000_000_000}));
+    let token = jwt::unsigned(json!({"token_use": "id", "exp": 1_000_000_000}));
     let out = run(bin().arg("decode").write_stdin(format!("{token}\n")), 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["token_use"], "id");

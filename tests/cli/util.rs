@@ -1,11 +1,11 @@
 //! Helpers shared by the test modules: the binary with a clean environment, the output
-//! contract, fake tokens for the stub, and the check that no secret leaks.
+//! contract, and the check that no secret leaks.
 
 use assert_cmd::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::process::Output;
 use std::sync::OnceLock;
 use tempfile::TempDir;
@@ -81,13 +81,6 @@ pub fn json_tokens(out: &Output) -> JsonTokens {
 pub fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).expect("three parts");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
-}
-
-/// An unsigned JWT with these claims, for the stub to answer with.
-pub fn fake_jwt(claims: Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "kid": "test"}).to_string());
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!("{header}.{payload}.c2lnbmF0dXJl")
 }
 
 pub fn stderr(out: &Output) -> String {
