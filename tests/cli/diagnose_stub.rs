@@ -502,17 +502,14 @@ async fn denied_describe_calls_are_unknown_and_name_the_action() {
 
 #[tokio::test]
 async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
-    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imds = Imds::new();
     let server = MockServer::start().await;
     mount_refreshes(&server, invalid_refresh_token()).await;
     let access = access_token(json!({}));
     let out = run_failing(
         json_report(&mut diagnose(&server))
             .args(["--access-token", &access])
-            .env(
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                format!("http://{}", imds.local_addr().unwrap()),
-            ),
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint()),
         3,
         &secrets(&access),
     );
@@ -526,17 +523,12 @@ async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
         operations(&requests(&server).await),
         ["InitiateAuth", "GetTokensFromRefreshToken"]
     );
-    imds.set_nonblocking(true).unwrap();
-    assert_eq!(
-        imds.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "the metadata service was contacted"
-    );
+    imds.assert_not_contacted();
 }
 
 #[tokio::test]
 async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadata() {
-    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imds = Imds::new();
     let server = MockServer::start().await;
     mount_refreshes(&server, tokens(None)).await;
     mount_describe(
@@ -548,10 +540,7 @@ async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadat
     let out = run(
         inspect(json_report(&mut diagnose(&server)))
             .args(["--user-pool-id", POOL])
-            .env(
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                format!("http://{}", imds.local_addr().unwrap()),
-            ),
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint()),
         0,
     );
     let r = report(&out);
@@ -562,12 +551,7 @@ async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadat
     {
         assert_eq!(c.status, CheckStatus::Ok, "{c:#?}");
     }
-    imds.set_nonblocking(true).unwrap();
-    assert_eq!(
-        imds.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "the metadata service was contacted"
-    );
+    imds.assert_not_contacted();
 }
 
 /// Input that cannot be a refresh token is reported, and nothing is sent: exit 2, as refresh.

@@ -352,7 +352,7 @@ fn connection_refused_is_transient() {
 #[tokio::test]
 async fn never_asks_for_credentials_or_instance_metadata() {
     // A metadata endpoint that would record any connection; none must arrive.
-    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imds = Imds::new();
     let server = MockServer::start().await;
     wire::mount_any(&server, auth_result(tokens())).await;
     let mut cmd = bin();
@@ -365,17 +365,9 @@ async fn never_asks_for_credentials_or_instance_metadata() {
     ])
     .args(["--user-pool-id", POOL])
     .env("COGNITO_REFRESH_TOKEN", RT)
-    .env(
-        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-        format!("http://{}", imds.local_addr().unwrap()),
-    );
+    .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint());
     json_tokens(&run(&mut cmd, 0));
-    imds.set_nonblocking(true).unwrap();
-    assert_eq!(
-        imds.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "the metadata service was contacted"
-    );
+    imds.assert_not_contacted();
 }
 
 #[tokio::test]

@@ -180,6 +180,31 @@ impl Profiles {
     }
 }
 
+/// A stand-in for the instance metadata service, where the binary is pointed (by
+/// AWS_EC2_METADATA_SERVICE_ENDPOINT, set to `endpoint()`) to show that it never asks it: it
+/// accepts no connection, and a test asserts that none was waiting.
+pub struct Imds(std::net::TcpListener);
+
+impl Imds {
+    pub fn new() -> Imds {
+        Imds(std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.0.local_addr().unwrap())
+    }
+
+    /// Asserts that nothing connected.
+    pub fn assert_not_contacted(&self) {
+        self.0.set_nonblocking(true).unwrap();
+        assert_eq!(
+            self.0.accept().map(|_| ()).unwrap_err().kind(),
+            std::io::ErrorKind::WouldBlock,
+            "the metadata service was contacted"
+        );
+    }
+}
+
 /// The Unix permission bits of a file.
 pub fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
