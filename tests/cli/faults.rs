@@ -361,18 +361,7 @@ async fn a_lost_rotation_answer_is_recovered_within_the_grace_period() {
     }
     let server = wire::answering(Shared(rotation.clone())).await;
     let p = Profiles::new();
-    let expired = jwt::unsigned(json!({
-        "token_use": "access", "username": "alice", "client_id": CLIENT,
-        "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
-    }));
-    run(
-        p.cmd()
-            .args(["store", "--profile", "ci", "--client-id", CLIENT])
-            .args(["--region", "eu-west-1", "--endpoint-url", &server.uri()])
-            .args(["--api", "get-tokens", "--access-token", &expired])
-            .env("COGNITO_REFRESH_TOKEN", RT),
-        0,
-    );
+    p.store_expired(&server.uri(), RT);
     let token = |extra: &[&str]| {
         let mut cmd = p.cmd();
         cmd.args(["-v", "token", "--profile", "ci"]).args(extra);

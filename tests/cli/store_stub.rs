@@ -52,28 +52,11 @@ fn token(p: &Profiles) -> assert_cmd::Command {
     cmd
 }
 
-/// Stores RT for profile `ci` aimed at the stub (rotation needs GetTokensFromRefreshToken),
-/// with an access token that expired a minute ago.
-fn store_expired(p: &Profiles, server: &MockServer) {
-    let expired = jwt::unsigned(json!({
-        "token_use": "access", "username": "alice", "client_id": wire::CLIENT,
-        "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
-    }));
-    run(
-        p.cmd()
-            .args(["store", "--profile", "ci", "--client-id", wire::CLIENT])
-            .args(["--region", "eu-west-1", "--endpoint-url", &server.uri()])
-            .args(["--api", "get-tokens", "--access-token", &expired])
-            .env("COGNITO_REFRESH_TOKEN", RT),
-        0,
-    );
-}
-
 #[tokio::test]
 async fn rotation_replaces_the_stored_refresh_token() {
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
 
     let out = run(&mut token(&p), 0);
     assert_eq!(claims(stdout(&out).trim_end())["jti"], 1);
@@ -100,7 +83,7 @@ async fn rotation_replaces_the_stored_refresh_token() {
 async fn the_rotated_token_is_stored_before_the_command_runs() {
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
     // The command cannot even start: the new refresh token is already safe.
     run_failing(
         p.cmd()
@@ -117,7 +100,7 @@ async fn concurrent_processes_make_one_refresh() {
     // A slow answer keeps the first process inside its refresh while the others start.
     let server = stub(Duration::from_millis(400)).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
 
     let outputs: Vec<std::process::Output> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..16)
@@ -146,7 +129,7 @@ async fn concurrent_processes_make_one_refresh() {
 async fn a_process_killed_between_write_and_rename_leaves_the_old_store() {
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
     let before = std::fs::read(p.store_file("ci")).unwrap();
 
     // The test hook aborts the process after the new file is written and flushed, before it
@@ -191,7 +174,7 @@ async fn a_read_only_store_directory_is_exit_2_before_any_refresh() {
     use std::os::unix::fs::PermissionsExt as _;
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
     let before = std::fs::read(p.store_file("ci")).unwrap();
     std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(0o500)).unwrap();
 

@@ -1,11 +1,12 @@
 //! Helpers shared by the test modules: the binary with a clean environment, the output
 //! contract, and the check that no secret leaks.
 
+use crate::support::{jwt, wire};
 use assert_cmd::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::process::Output;
 use std::sync::OnceLock;
 use tempfile::TempDir;
@@ -166,6 +167,23 @@ impl Profiles {
     pub fn entry(&self, profile: &str) -> Value {
         let text = std::fs::read_to_string(self.store_file(profile)).expect("the store file");
         serde_json::from_str(&text).expect("the store file is JSON")
+    }
+
+    /// Stores `refresh_token` for profile `ci` of the stubs' app client, aimed at the stub at
+    /// `endpoint` through GetTokensFromRefreshToken (which rotation needs), with an access token
+    /// that expired a minute ago: the profile's next `token` refreshes.
+    pub fn store_expired(&self, endpoint: &str, refresh_token: &str) {
+        let expired = jwt::access_token(json!({
+            "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
+        }));
+        run(
+            self.cmd()
+                .args(["store", "--profile", "ci", "--client-id", wire::CLIENT])
+                .args(["--region", "eu-west-1", "--endpoint-url", endpoint])
+                .args(["--api", "get-tokens", "--access-token", &expired])
+                .env("COGNITO_REFRESH_TOKEN", refresh_token),
+            0,
+        );
     }
 
     /// Writes the config file, 0600 in a 0700 directory.
