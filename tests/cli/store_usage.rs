@@ -197,7 +197,7 @@ fn store_checks_what_it_is_given() {
         cmd
     };
     let access =
-        jwt::unsigned(json!({"token_use": "access", "username": "alice", "exp": 4_102_444_800i64}));
+        jwt::unsigned(json!({"token_use": "access", "username": "alice", "exp": jwt::FAR_FUTURE}));
     // Standard input is read when nothing else gives the refresh token.
     for (input, says) in [
         (String::new(), "empty"),
@@ -224,7 +224,7 @@ fn store_checks_what_it_is_given() {
 
     // A valid token, with its access token: the expiry and device key come from its claims.
     let access = jwt::unsigned(json!({
-        "token_use": "access", "client_id": "client1", "exp": 4_102_444_800i64,
+        "token_use": "access", "client_id": "client1", "exp": jwt::FAR_FUTURE,
         "device_key": "eu-west-1_dev",
     }));
     run(
