@@ -63,7 +63,7 @@ async fn mount_describe(server: &MockServer, client: Value, pool: Value) {
 /// A stub that refreshes only with the session's device key (DEVICE, as Cognito does for a
 /// session on a tracked device), and refuses every other refresh.
 async fn stub_wanting_the_device_key() -> MockServer {
-    let server = MockServer::start().await;
+    let server = refreshing(invalid_refresh_token()).await;
     wire::on("InitiateAuth")
         .and(body_partial_json(
             json!({"AuthParameters": {"DEVICE_KEY": DEVICE}}),
@@ -72,23 +72,32 @@ async fn stub_wanting_the_device_key() -> MockServer {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
     server
 }
 
-/// Every refresh, through either API, answered with `response`.
-async fn mount_refreshes(server: &MockServer, response: ResponseTemplate) {
+/// A stub answering every refresh, through either API, with `response`.
+async fn refreshing(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
     for operation in ["InitiateAuth", "GetTokensFromRefreshToken"] {
-        wire::mount(server, operation, response.clone()).await;
+        wire::mount(&server, operation, response.clone()).await;
     }
+    server
+}
+
+/// A stub refusing every refresh, for a session whose pool always remembers devices.
+async fn refusing_in_a_pool_remembering_devices() -> MockServer {
+    let server = refreshing(invalid_refresh_token()).await;
+    mount_describe(
+        &server,
+        client_description(json!({})),
+        pool_remembering_devices(),
+    )
+    .await;
+    server
 }
 
 fn diagnose(server: &MockServer) -> assert_cmd::Command {
-    let mut cmd = bin();
-    cmd.args(["diagnose", "--client-id", CLIENT, "--region", "eu-west-1"])
-        .args(["--endpoint-url", &server.uri()])
-        .env("COGNITO_REFRESH_TOKEN", RT);
-    cmd
+    against_stub("diagnose", &server.uri())
 }
 
 fn json_report(cmd: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
@@ -108,8 +117,7 @@ fn secrets(access: &str) -> Vec<&str> {
 /// The first cause: the app client id differs from the one that issued the token.
 #[tokio::test]
 async fn invalid_refresh_token_from_another_client() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
+    let server = refreshing(invalid_refresh_token()).await;
     let access = access_token(json!({"client_id": "7abcotherclient"}));
     let out = run_failing(
         json_report(&mut diagnose(&server)).args(["--access-token", &access]),
@@ -151,14 +159,7 @@ async fn invalid_refresh_token_from_another_client() {
 /// The second cause: the device is tracked, its key sent, but it was never confirmed.
 #[tokio::test]
 async fn invalid_refresh_token_for_an_unconfirmed_device() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    mount_describe(
-        &server,
-        client_description(json!({})),
-        pool_remembering_devices(),
-    )
-    .await;
+    let server = refusing_in_a_pool_remembering_devices().await;
     let access = access_token(json!({"device_key": DEVICE}));
     let out = run_failing(
         inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
@@ -272,14 +273,7 @@ async fn human_report_snapshot() {
 /// none.
 #[tokio::test]
 async fn invalid_refresh_token_for_a_session_without_a_device() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    mount_describe(
-        &server,
-        client_description(json!({})),
-        pool_remembering_devices(),
-    )
-    .await;
+    let server = refusing_in_a_pool_remembering_devices().await;
     let access = access_token(json!({}));
     let out = run_failing(
         inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
@@ -416,11 +410,10 @@ async fn rotation_refuses_initiate_auth_and_the_new_token_is_shown() {
 
 #[tokio::test]
 async fn expired_refresh_token_is_named_and_not_retried() {
-    let server = MockServer::start().await;
-    mount_refreshes(
-        &server,
-        wire::error("NotAuthorizedException", "Refresh Token has expired"),
-    )
+    let server = refreshing(wire::error(
+        "NotAuthorizedException",
+        "Refresh Token has expired",
+    ))
     .await;
     let access = access_token(json!({"auth_time": now() - 45 * 86_400}));
     let out = run_failing(
@@ -443,11 +436,10 @@ async fn expired_refresh_token_is_named_and_not_retried() {
 
 #[tokio::test]
 async fn revoked_refresh_token_is_named_and_not_retried() {
-    let server = MockServer::start().await;
-    mount_refreshes(
-        &server,
-        wire::error("NotAuthorizedException", "Refresh Token has been revoked"),
-    )
+    let server = refreshing(wire::error(
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
+    ))
     .await;
     let out = run_failing(json_report(&mut diagnose(&server)), 3, &[RT]);
     let r = report(&out);
@@ -462,8 +454,7 @@ async fn revoked_refresh_token_is_named_and_not_retried() {
 
 #[tokio::test]
 async fn denied_describe_calls_are_unknown_and_name_the_action() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, tokens(None)).await;
+    let server = refreshing(tokens(None)).await;
     for action in ["DescribeUserPoolClient", "DescribeUserPool"] {
         let denied = format!(
             "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
@@ -503,8 +494,7 @@ async fn denied_describe_calls_are_unknown_and_name_the_action() {
 #[tokio::test]
 async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
     let imds = Imds::new();
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
+    let server = refreshing(invalid_refresh_token()).await;
     let access = access_token(json!({}));
     let out = run_failing(
         json_report(&mut diagnose(&server))
@@ -529,8 +519,7 @@ async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
 #[tokio::test]
 async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadata() {
     let imds = Imds::new();
-    let server = MockServer::start().await;
-    mount_refreshes(&server, tokens(None)).await;
+    let server = refreshing(tokens(None)).await;
     mount_describe(
         &server,
         client_description(json!({})),
@@ -557,8 +546,7 @@ async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadat
 /// Input that cannot be a refresh token is reported, and nothing is sent: exit 2, as refresh.
 #[tokio::test]
 async fn what_cannot_be_a_refresh_token_is_reported_without_sending() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, tokens(None)).await;
+    let server = refreshing(tokens(None)).await;
     let access = access_token(json!({}));
     for (given, says) in [
         (access.clone(), "an access token"),

@@ -17,21 +17,24 @@ use wiremock::{Request, Respond, ResponseTemplate};
 const RT: &str = "rt-fault-0d3c1f2e-secret";
 const SECRET: &str = "client-secret-fault-9";
 
+/// `refresh -v` for the stubs' app client in eu-west-1.
+const REFRESH: [&str; 6] = [
+    "-v",
+    "refresh",
+    "--client-id",
+    CLIENT,
+    "--region",
+    "eu-west-1",
+];
+
 /// `refresh -v` to `endpoint`, with a client secret, bounded by `timeout` seconds.
 fn refresh(endpoint: &str, timeout: &str) -> assert_cmd::Command {
     let mut cmd = bin();
-    cmd.args([
-        "-v",
-        "refresh",
-        "--client-id",
-        CLIENT,
-        "--region",
-        "eu-west-1",
-    ])
-    .args(["--endpoint-url", endpoint, "--timeout", timeout])
-    .env("COGNITO_REFRESH_TOKEN", RT)
-    .env("COGNITO_CLIENT_SECRET", SECRET)
-    .env("COGNITO_USERNAME", "alice");
+    cmd.args(REFRESH)
+        .args(["--endpoint-url", endpoint, "--timeout", timeout])
+        .env("COGNITO_REFRESH_TOKEN", RT)
+        .env("COGNITO_CLIENT_SECRET", SECRET)
+        .env("COGNITO_USERNAME", "alice");
     cmd
 }
 
@@ -104,12 +107,8 @@ fn serve(mut stream: TcpStream, answer: Option<Vec<u8>>, seen: &AtomicU64) {
 
 #[test]
 fn connection_refused_is_transient() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (err, _) = fails(&mut refresh(&format!("http://127.0.0.1:{port}"), "5"), 5);
+    let nothing = format!("http://127.0.0.1:{}", free_port());
+    let (err, _) = fails(&mut refresh(&nothing, "5"), 5);
     assert!(err.contains("could not reach"), "{err}");
     assert!(err.contains("hint: "), "{err}");
 }
@@ -136,14 +135,7 @@ fn dns_failure_is_transient() {
         .arg("--net")
         .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
         // Cognito's own name, resolved through the system's resolver: it cannot get out.
-        .args([
-            "-v",
-            "refresh",
-            "--client-id",
-            CLIENT,
-            "--region",
-            "eu-west-1",
-        ])
+        .args(REFRESH)
         .args(["--username", "alice", "--timeout", "5"]);
     let (err, took) = fails(&mut cmd, 5);
     assert!(
@@ -240,11 +232,7 @@ fn an_untrusted_certificate_is_refused() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = std::process::Command::new("openssl")
         .args(["s_server", "-quiet", "-www", "-accept"])
         .arg(format!("127.0.0.1:{port}"))

@@ -13,11 +13,7 @@ use wiremock::{MockServer, ResponseTemplate};
 const SECRET: &str = "s3cr3t";
 
 fn refresh(server: &MockServer) -> assert_cmd::Command {
-    let mut cmd = bin();
-    cmd.args(["refresh", "--client-id", CLIENT, "--region", "eu-west-1"])
-        .args(["--endpoint-url", &server.uri()])
-        .env("COGNITO_REFRESH_TOKEN", RT);
-    cmd
+    against_stub("refresh", &server.uri())
 }
 
 #[tokio::test]
@@ -95,10 +91,9 @@ async fn get_tokens_with_rotation_returns_the_new_refresh_token() {
 
 #[tokio::test]
 async fn rotated_token_with_a_bare_token_output_is_warned_about() {
-    let server = MockServer::start().await;
     let mut rotated = tokens();
     rotated["RefreshToken"] = json!("rotated-refresh-token-3");
-    wire::mount_any(&server, auth_result(rotated)).await;
+    let server = wire::answering(auth_result(rotated)).await;
     let out = run(
         refresh(&server).args(["--api", "get-tokens", "-o", "access-token"]),
         0,
@@ -114,10 +109,9 @@ async fn rotated_token_with_a_bare_token_output_is_warned_about() {
 
 #[tokio::test]
 async fn new_device_metadata_reaches_the_output() {
-    let server = MockServer::start().await;
     let mut t = tokens();
     t["NewDeviceMetadata"] = json!({"DeviceKey": "eu-west-1_new", "DeviceGroupKey": "-grp"});
-    wire::mount_any(&server, auth_result(t)).await;
+    let server = wire::answering(auth_result(t)).await;
     let out = run(&mut refresh(&server), 0);
     assert_eq!(
         json_tokens(&out).new_device,
@@ -137,13 +131,12 @@ async fn new_device_metadata_reaches_the_output() {
 #[tokio::test]
 async fn missing_expires_in_and_token_type_are_filled_in() {
     // Emulators leave them out; the tool derives them from the access token's exp.
-    let server = MockServer::start().await;
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 1800;
     let result = json!({
         "AccessToken": jwt::access_token(json!({"exp": exp})),
         "IdToken": jwt::unsigned(json!({})),
     });
-    wire::mount_any(&server, auth_result(result)).await;
+    let server = wire::answering(auth_result(result)).await;
     let t = json_tokens(&run(&mut refresh(&server), 0));
     assert_eq!(t.token_type, "Bearer");
     assert!((1795..=1800).contains(&t.expires_in), "{}", t.expires_in);
@@ -246,8 +239,7 @@ async fn cognito_errors_map_to_exit_codes_and_hints() {
 
 #[tokio::test]
 async fn invalid_refresh_token_lists_its_causes() {
-    let server = MockServer::start().await;
-    wire::mount_any(&server, wire::invalid_refresh_token()).await;
+    let server = wire::answering(wire::invalid_refresh_token()).await;
     let out = run_failing(&mut refresh(&server), 3, &[RT]);
     let hints: Vec<String> = stderr(&out)
         .lines()
@@ -287,8 +279,7 @@ async fn persistent_failures_are_transient_after_bounded_retries() {
         wire::error_status(500, "InternalErrorException", "Internal error"),
         wire::error("TooManyRequestsException", "Rate exceeded"),
     ] {
-        let server = MockServer::start().await;
-        wire::mount_any(&server, response).await;
+        let server = wire::answering(response).await;
         let out = run_failing(&mut refresh(&server), 5, &[RT]);
         assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
         assert_eq!(
@@ -301,12 +292,7 @@ async fn persistent_failures_are_transient_after_bounded_retries() {
 
 #[tokio::test]
 async fn slow_server_is_bounded_by_the_timeout() {
-    let server = MockServer::start().await;
-    wire::mount_any(
-        &server,
-        auth_result(tokens()).set_delay(Duration::from_secs(30)),
-    )
-    .await;
+    let server = wire::answering(auth_result(tokens()).set_delay(Duration::from_secs(30))).await;
     let started = Instant::now();
     let out = run_failing(refresh(&server).args(["--timeout", "1"]), 5, &[RT]);
     // Generous: the point is that 30 s were not waited, not how fast the tool is.
@@ -324,25 +310,9 @@ async fn slow_server_is_bounded_by_the_timeout() {
 
 #[test]
 fn connection_refused_is_transient() {
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let nothing = format!("http://127.0.0.1:{}", free_port());
     let out = run_failing(
-        bin()
-            .args([
-                "refresh",
-                "--client-id",
-                CLIENT,
-                "--region",
-                "eu-west-1",
-                "--timeout",
-                "5",
-            ])
-            .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])
-            .env("COGNITO_REFRESH_TOKEN", RT),
+        against_stub("refresh", &nothing).args(["--timeout", "5"]),
         5,
         &[RT],
     );
@@ -353,8 +323,7 @@ fn connection_refused_is_transient() {
 async fn never_asks_for_credentials_or_instance_metadata() {
     // A metadata endpoint that would record any connection; none must arrive.
     let imds = Imds::new();
-    let server = MockServer::start().await;
-    wire::mount_any(&server, auth_result(tokens())).await;
+    let server = wire::answering(auth_result(tokens())).await;
     let mut cmd = bin();
     cmd.args([
         "refresh",
@@ -377,21 +346,18 @@ async fn unreadable_answers_are_errors_not_panics() {
         ResponseTemplate::new(200).set_body_raw("<html>proxy</html>", "text/html"),
         wire::ok(json!({})),
     ] {
-        let server = MockServer::start().await;
-        wire::mount_any(&server, response).await;
+        let server = wire::answering(response).await;
         run_failing(&mut refresh(&server), 1, &[RT]);
     }
 }
 
 #[tokio::test]
 async fn extra_fields_in_answers_are_accepted() {
-    let server = MockServer::start().await;
     let mut t = tokens();
     t["SomethingNew"] = json!({"x": 1});
-    wire::mount_any(
-        &server,
-        wire::ok(json!({"AuthenticationResult": t, "ChallengeParameters": {}, "Extra": true})),
-    )
+    let server = wire::answering(wire::ok(
+        json!({"AuthenticationResult": t, "ChallengeParameters": {}, "Extra": true}),
+    ))
     .await;
     json_tokens(&run(&mut refresh(&server), 0));
 }

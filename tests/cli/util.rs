@@ -29,6 +29,31 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// The binary running `command` (`refresh`, `diagnose`) for the stubs' app client in eu-west-1,
+/// against the stub at `endpoint`, with the stubs' refresh token in the environment.
+pub fn against_stub(command: &str, endpoint: &str) -> Command {
+    let mut cmd = bin();
+    cmd.args([
+        command,
+        "--client-id",
+        wire::CLIENT,
+        "--region",
+        "eu-west-1",
+    ])
+    .args(["--endpoint-url", endpoint])
+    .env("COGNITO_REFRESH_TOKEN", wire::REFRESH_TOKEN);
+    cmd
+}
+
+/// A loopback port that was just free: nothing listens there.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free loopback port")
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// `--output json`, the contract: unknown fields fail the test.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
