@@ -481,11 +481,7 @@ fn store_owned_by_someone_else_is_refused() {
     );
     // The listing refuses the whole store too.
     let out = run_failing(p.cmd().arg("profiles"), 2, &[RT]);
-    assert!(
-        stderr(&out).contains("belongs to user id 4242"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "belongs to user id 4242");
     eprintln!("{n} ownership cases");
 }
 

@@ -391,9 +391,5 @@ async fn a_lost_rotation_answer_is_recovered_within_the_grace_period() {
         3,
         &[RT],
     );
-    assert!(
-        stderr(&out).contains("RefreshTokenReuseException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "RefreshTokenReuseException");
 }

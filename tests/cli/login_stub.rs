@@ -221,9 +221,5 @@ async fn a_wrong_code_exits_3() {
         3,
         &[PASSWORD, "000000"],
     );
-    assert!(
-        stderr(&out).contains("CodeMismatchException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "CodeMismatchException");
 }

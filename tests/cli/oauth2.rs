@@ -160,7 +160,7 @@ async fn server_errors_are_retried_then_exit_5() {
         .mount(&server)
         .await;
     let out = run_failing(&mut refresh(&server.uri()), 5, &[RT]);
-    assert!(stderr(&out).contains("HTTP 503"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "HTTP 503");
 }
 
 #[tokio::test]
@@ -172,7 +172,7 @@ async fn a_wrong_domain_exits_4_and_a_body_is_never_quoted() {
         .mount(&server)
         .await;
     let out = run_failing(&mut refresh(&server.uri()), 4, &[RT]);
-    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--domain");
 }
 
 #[test]
@@ -184,10 +184,10 @@ fn the_domain_is_required_and_checked() {
         2,
         &[RT],
     );
-    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--domain");
     // Plain http only to loopback: the request carries the refresh token.
     let out = run_failing(&mut refresh("http://auth.example.com"), 2, &[RT]);
-    assert!(stderr(&out).contains("http://"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "http://");
 }
 
 #[tokio::test]
@@ -215,7 +215,7 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
         3,
         &[&session.refresh_token],
     );
-    assert!(stderr(&out).contains("invalid_grant"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "invalid_grant");
 }
 
 #[tokio::test]

@@ -99,11 +99,7 @@ async fn rotated_token_with_a_bare_token_output_is_warned_about() {
         0,
     );
     assert_eq!(claims(stdout(&out).trim_end())["token_use"], "access");
-    assert!(
-        stderr(&out).contains("rotated the refresh token"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "rotated the refresh token");
     assert_no_secrets(&out, &["rotated-refresh-token-3"]);
 }
 
@@ -281,7 +277,7 @@ async fn persistent_failures_are_transient_after_bounded_retries() {
     ] {
         let server = wire::answering(response).await;
         let out = run_failing(&mut refresh(&server), 5, &[RT]);
-        assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
+        assert_stderr_contains(&out, "hint: ");
         assert_eq!(
             wire::requests(&server).await.len(),
             3,
@@ -301,11 +297,7 @@ async fn slow_server_is_bounded_by_the_timeout() {
         "{:?}",
         started.elapsed()
     );
-    assert!(
-        stderr(&out).contains("within the timeout"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "within the timeout");
 }
 
 #[test]
@@ -316,7 +308,7 @@ fn connection_refused_is_transient() {
         5,
         &[RT],
     );
-    assert!(stderr(&out).contains("could not reach"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "could not reach");
 }
 
 #[tokio::test]

@@ -191,7 +191,7 @@ async fn a_read_only_store_directory_is_exit_2_before_any_refresh() {
         2,
         &[RT, "rt-other"],
     );
-    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "read-only");
 
     std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(0o700)).unwrap();
     assert_eq!(std::fs::read(p.store_file("ci")).unwrap(), before);

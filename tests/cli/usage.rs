@@ -16,7 +16,7 @@ fn refresh() -> assert_cmd::Command {
 #[test]
 fn no_region_is_exit_2() {
     let out = run_failing(&mut refresh(), 2, &[RT]);
-    assert!(stderr(&out).contains("no region"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "no region");
 }
 
 #[test]
@@ -43,10 +43,9 @@ fn region_from_aws_config_file() {
             ]),
         5,
     );
-    assert!(
-        stderr(&out).contains("region ca-central-1 (from the AWS config file's profile)"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "region ca-central-1 (from the AWS config file's profile)",
     );
 }
 
@@ -62,7 +61,7 @@ fn refused_endpoint_is_exit_2() {
             2,
             &[RT],
         );
-        assert!(stderr(&out).contains(url), "{}", stderr(&out));
+        assert_stderr_contains(&out, url);
     }
     // The environment variable is checked the same way.
     let out = run_failing(
@@ -111,7 +110,7 @@ fn missing_refresh_token_is_exit_2() {
         2,
         &[],
     );
-    assert!(stderr(&out).contains("empty"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "empty");
 }
 
 #[test]
@@ -171,7 +170,7 @@ fn what_is_not_a_refresh_token_is_exit_2() {
             2,
             &[RT, &access],
         );
-        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert_stderr_contains(&out, says);
     }
     // Far too long, or not text at all, through standard input.
     let out = run_failing(
@@ -263,6 +262,6 @@ fn decode_refresh_tokens() {
 fn decode_damaged_jwt_is_exit_2() {
     for bad in ["e30.!!!.sig", "e30.bm90IGpzb24.sig", ""] {
         let out = run_failing(bin().arg("decode").write_stdin(bad), 2, &[]);
-        assert!(stderr(&out).contains("token"), "{}", stderr(&out));
+        assert_stderr_contains(&out, "token");
     }
 }

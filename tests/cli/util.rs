@@ -147,6 +147,13 @@ pub fn run_failing(cmd: &mut Command, code: i32, secrets: &[&str]) -> Output {
     out
 }
 
+/// Asserts that stderr says `text`, showing stderr when it does not.
+#[track_caller]
+pub fn assert_stderr_contains(out: &Output, text: &str) {
+    let err = stderr(out);
+    assert!(err.contains(text), "{err}");
+}
+
 pub fn assert_no_secrets(out: &Output, secrets: &[&str]) {
     let all = format!("{}\n{}", stdout(out), stderr(out));
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
