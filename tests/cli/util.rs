@@ -6,6 +6,7 @@ use assert_cmd::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -93,14 +94,20 @@ pub struct AwsResult {
     pub new_device_metadata: Option<Value>,
 }
 
-pub fn json_tokens(out: &Output) -> JsonTokens {
+/// Stdout read as `contract`, the JSON a command promises; panics (showing both streams) when
+/// it is not.
+fn parse_stdout<T: DeserializeOwned>(out: &Output, contract: &str) -> T {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "stdout is not the JSON contract ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "stdout is not the {contract} ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
         )
     })
+}
+
+pub fn json_tokens(out: &Output) -> JsonTokens {
+    parse_stdout(out, "JSON contract")
 }
 
 /// The claims of a JWT, unverified.
@@ -326,13 +333,7 @@ impl Report {
 /// The JSON report of a `diagnose -o json` run, after checking its exit code against the
 /// report's own.
 pub fn report(out: &Output) -> Report {
-    let r: Report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not the diagnose JSON contract ({e}):\n{}\nstderr:\n{}",
-            stdout(out),
-            stderr(out)
-        )
-    });
+    let r: Report = parse_stdout(out, "diagnose JSON contract");
     assert_eq!(out.status.code(), Some(r.exit_code), "{r:#?}");
     assert_eq!(r.refreshed, r.exit_code == 0, "{r:#?}");
     r
