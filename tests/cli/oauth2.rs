@@ -38,6 +38,17 @@ fn answer(rotated: Option<&str>) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/json;charset=UTF-8")
 }
 
+/// A token endpoint that expects one refresh, and rotates the refresh token to `new`.
+async fn rotating_once(new: &str) -> MockServer {
+    let server = MockServer::start().await;
+    token_endpoint()
+        .respond_with(answer(Some(new)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
 fn oauth_error(status: u16, error: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(
         json!({"error": error}).to_string(),
@@ -76,12 +87,7 @@ fn form(req: &Request) -> HashMap<String, String> {
 
 #[tokio::test]
 async fn sends_the_secret_as_http_basic_and_returns_the_rotated_token() {
-    let server = MockServer::start().await;
-    token_endpoint()
-        .respond_with(answer(Some("rotated-refresh-token-2")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = rotating_once("rotated-refresh-token-2").await;
     let out = run(
         refresh(&server.uri()).env("COGNITO_CLIENT_SECRET", SECRET),
         0,
@@ -220,12 +226,7 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
 
 #[tokio::test]
 async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
-    let server = MockServer::start().await;
-    token_endpoint()
-        .respond_with(answer(Some("rotated-refresh-token-3")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = rotating_once("rotated-refresh-token-3").await;
     let p = Profiles::new();
     p.write_config(&format!(
         "[profiles.hosted]\nclient_id = \"{CLIENT}\"\napi = \"oauth2\"\ndomain = \"{}\"\n",

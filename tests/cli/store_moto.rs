@@ -27,6 +27,15 @@ fn store(p: &Profiles, s: &Session, extra: &[&str]) -> std::process::Output {
     )
 }
 
+/// Stores the session with its access and ID tokens, as a sign-in would.
+fn store_both_tokens(p: &Profiles, s: &Session) {
+    store(
+        p,
+        s,
+        &["--access-token", &s.access_token, "--id-token", &s.id_token],
+    );
+}
+
 fn token(p: &Profiles, args: &[&str]) -> Command {
     let mut cmd = p.cmd();
     cmd.args(["token", "--profile", "ci"]).args(args);
@@ -99,11 +108,7 @@ fn expiry_within_min_ttl_triggers_a_refresh() {
     let s = moto().session(false);
     let p = Profiles::new();
     // moto's tokens are valid for an hour.
-    store(
-        &p,
-        &s,
-        &["--access-token", &s.access_token, "--id-token", &s.id_token],
-    );
+    store_both_tokens(&p, &s);
 
     let out = run(&mut token(&p, &["--min-ttl", "5m"]), 0);
     assert_eq!(
@@ -136,11 +141,7 @@ fn expiry_within_min_ttl_triggers_a_refresh() {
 fn exec_passes_tokens_and_exit_status() {
     let s = moto().session(false);
     let p = Profiles::new();
-    store(
-        &p,
-        &s,
-        &["--access-token", &s.access_token, "--id-token", &s.id_token],
-    );
+    store_both_tokens(&p, &s);
 
     let exec = |args: &[&str]| {
         let mut cmd = p.cmd();
