@@ -21,7 +21,7 @@ fn now() -> i64 {
 
 /// An access token of the session: user alice of CLIENT in POOL, signed in two days ago,
 /// expired two hours ago; `extra` adds or replaces claims.
-fn access_token(extra: Value) -> String {
+fn session_access_token(extra: Value) -> String {
     let session = json!({
         "auth_time": now() - 2 * 86_400 - 3 * 3_600, "exp": now() - 2 * 3_600 - 300,
     });
@@ -29,7 +29,7 @@ fn access_token(extra: Value) -> String {
 }
 
 fn tokens(refresh_token: Option<&str>) -> ResponseTemplate {
-    let mut result = wire::tokens_with(&access_token(json!({"exp": now() + 3_600})));
+    let mut result = wire::tokens_with(&session_access_token(json!({"exp": now() + 3_600})));
     if let Some(rt) = refresh_token {
         result["RefreshToken"] = json!(rt);
     }
@@ -118,7 +118,7 @@ fn secrets(access: &str) -> Vec<&str> {
 #[tokio::test]
 async fn invalid_refresh_token_from_another_client() {
     let server = refreshing(invalid_refresh_token()).await;
-    let access = access_token(json!({"client_id": "7abcotherclient"}));
+    let access = session_access_token(json!({"client_id": "7abcotherclient"}));
     let out = run_failing(
         json_report(&mut diagnose(&server)).args(["--access-token", &access]),
         3,
@@ -160,7 +160,7 @@ async fn invalid_refresh_token_from_another_client() {
 #[tokio::test]
 async fn invalid_refresh_token_for_an_unconfirmed_device() {
     let server = refusing_in_a_pool_remembering_devices().await;
-    let access = access_token(json!({"device_key": DEVICE}));
+    let access = session_access_token(json!({"device_key": DEVICE}));
     let out = run_failing(
         inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
         3,
@@ -185,7 +185,7 @@ async fn invalid_refresh_token_for_an_unconfirmed_device() {
 #[tokio::test]
 async fn invalid_refresh_token_without_the_device_key() {
     let server = stub_wanting_the_device_key().await;
-    let access = access_token(json!({"device_key": DEVICE}));
+    let access = session_access_token(json!({"device_key": DEVICE}));
 
     // A stale --device-key: the attempt with the access token's device key succeeds.
     let stale = "eu-west-1_11111111-2222-3333-4444-555555555555";
@@ -252,7 +252,7 @@ async fn invalid_refresh_token_without_the_device_key() {
 #[tokio::test]
 async fn human_report_snapshot() {
     let server = stub_wanting_the_device_key().await;
-    let access = access_token(json!({"device_key": DEVICE}));
+    let access = session_access_token(json!({"device_key": DEVICE}));
     let out = run(
         diagnose(&server).args([
             "--access-token",
@@ -274,7 +274,7 @@ async fn human_report_snapshot() {
 #[tokio::test]
 async fn invalid_refresh_token_for_a_session_without_a_device() {
     let server = refusing_in_a_pool_remembering_devices().await;
-    let access = access_token(json!({}));
+    let access = session_access_token(json!({}));
     let out = run_failing(
         inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
         3,
@@ -320,7 +320,7 @@ async fn invalid_refresh_token_from_get_tokens_only() {
         invalid_refresh_token(),
     )
     .await;
-    let access = access_token(json!({}));
+    let access = session_access_token(json!({}));
     let out = run(
         json_report(&mut diagnose(&server))
             .args(["--api", "get-tokens", "--access-token", &access])
@@ -371,7 +371,7 @@ async fn rotation_refuses_initiate_auth_and_the_new_token_is_shown() {
             json!({"UserPool": {"Id": POOL}}),
         )
         .await;
-        let access = access_token(json!({}));
+        let access = session_access_token(json!({}));
         let out = run(
             inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
             0,
@@ -415,7 +415,7 @@ async fn expired_refresh_token_is_named_and_not_retried() {
         "Refresh Token has expired",
     ))
     .await;
-    let access = access_token(json!({"auth_time": now() - 45 * 86_400}));
+    let access = session_access_token(json!({"auth_time": now() - 45 * 86_400}));
     let out = run_failing(
         json_report(&mut diagnose(&server)).args(["--access-token", &access]),
         3,
@@ -495,7 +495,7 @@ async fn denied_describe_calls_are_unknown_and_name_the_action() {
 async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
     let imds = Imds::new();
     let server = refreshing(invalid_refresh_token()).await;
-    let access = access_token(json!({}));
+    let access = session_access_token(json!({}));
     let out = run_failing(
         json_report(&mut diagnose(&server))
             .args(["--access-token", &access])
@@ -547,7 +547,7 @@ async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadat
 #[tokio::test]
 async fn what_cannot_be_a_refresh_token_is_reported_without_sending() {
     let server = refreshing(tokens(None)).await;
-    let access = access_token(json!({}));
+    let access = session_access_token(json!({}));
     for (given, says) in [
         (access.clone(), "an access token"),
         (format!("Bearer {RT}"), "\"Bearer \""),

@@ -49,6 +49,17 @@ fn fails(cmd: &mut assert_cmd::Command, code: i32) -> (String, Duration) {
     (stderr(&out), started.elapsed())
 }
 
+/// An HTTP 200 answer in Cognito's content type, as bytes: `body` after the headers, whose
+/// Content-Length is `length` (more than the body's, for a body cut short).
+fn http_200(length: usize, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n{body}",
+        wire::CONTENT_TYPE
+    )
+    .into_bytes()
+}
+
 /// A TCP server on 127.0.0.1 that reads each request whole and answers it with `answer`
 /// (nothing at all when `None`, keeping the connection open). Returns its address and the
 /// number of requests read.
@@ -172,12 +183,7 @@ async fn failing_every_time_gives_up_within_the_timeout() {
 fn a_truncated_body_is_an_error_not_a_panic() {
     let body = tokens_body();
     let cut = &body[..body.len() / 2];
-    let answer = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{cut}",
-        body.len()
-    );
-    let (url, _) = raw_server(Some(answer.into_bytes()));
+    let (url, _) = raw_server(Some(http_200(body.len(), cut)));
     // Not retried: the server answered, and a broken answer is not the user's to fix.
     let (err, _) = fails(&mut refresh(&url, "5"), 1);
     assert!(
@@ -193,12 +199,7 @@ fn a_complete_but_damaged_body_is_an_error() {
         "null",
         "\u{0}\u{1}binary",
     ] {
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let (url, _) = raw_server(Some(answer.into_bytes()));
+        let (url, _) = raw_server(Some(http_200(body.len(), body)));
         fails(&mut refresh(&url, "5"), 1);
     }
 }

@@ -16,10 +16,6 @@ use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = "s3cr3t-client-secret";
 
-fn access_token() -> String {
-    jwt::access_token(json!({}))
-}
-
 /// A mock of the domain's token endpoint.
 fn token_endpoint() -> MockBuilder {
     Mock::given(method("POST")).and(path("/oauth2/token"))
@@ -27,7 +23,7 @@ fn token_endpoint() -> MockBuilder {
 
 fn answer(rotated: Option<&str>) -> ResponseTemplate {
     let mut body = json!({
-        "access_token": access_token(),
+        "access_token": jwt::access_token(json!({})),
         "id_token": jwt::id_token(),
         "token_type": "Bearer",
         "expires_in": 3600,
@@ -94,7 +90,7 @@ async fn sends_the_secret_as_http_basic_and_returns_the_rotated_token() {
     );
     let t = json_tokens(&out);
     assert_eq!(t.refresh_token.as_deref(), Some("rotated-refresh-token-2"));
-    assert_eq!(t.access_token, access_token());
+    assert_eq!(t.access_token, jwt::access_token(json!({})));
     assert_eq!(t.expires_in, 3600);
     assert!(t.id_token.is_some());
 
@@ -239,7 +235,7 @@ async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
         0,
     );
     let out = run(p.cmd().args(["token", "--profile", "hosted"]), 0);
-    assert_eq!(stdout(&out).trim(), access_token());
+    assert_eq!(stdout(&out).trim(), jwt::access_token(json!({})));
     let entry = p.entry("hosted");
     assert_eq!(entry["refresh_token"], "rotated-refresh-token-3");
     assert_eq!(entry["rotation"], true);
