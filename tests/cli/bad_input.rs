@@ -5,6 +5,7 @@
 //! usage.rs and store_usage.rs hold more cases of the same kinds; `run_failing` gives every one
 //! of them RUST_BACKTRACE=1 and the one-error-line check too.
 
+use crate::support::jwt;
 use crate::util::*;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -33,8 +34,8 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
 fn stored() -> Profiles {
     let p = Profiles::new();
     p.write_config(CONFIG);
-    let access = fake_jwt(json!({
-        "token_use": "access", "client_id": "client1", "exp": 4_102_444_800i64,
+    let access = jwt::unsigned(json!({
+        "token_use": "access", "client_id": "client1", "exp": jwt::FAR_FUTURE,
     }));
     run(
         p.cmd()
@@ -157,8 +158,8 @@ fn refresh(args: &[&str]) -> Vec<String> {
 #[test]
 fn refresh_tokens_that_cannot_be_one() {
     let p = stored();
-    let access = fake_jwt(json!({"token_use": "access", "username": "alice"}));
-    let id = fake_jwt(json!({"token_use": "id", "cognito:username": "alice"}));
+    let access = jwt::unsigned(json!({"token_use": "access", "username": "alice"}));
+    let id = jwt::unsigned(json!({"token_use": "id", "cognito:username": "alice"}));
     let not_utf8 = p.dir.path().join("not-utf8");
     std::fs::write(&not_utf8, [0xc3, 0x28, 0xff]).unwrap();
     let not_utf8 = not_utf8.to_str().unwrap().to_string();
@@ -218,7 +219,7 @@ fn refresh_tokens_that_cannot_be_one() {
 #[test]
 fn damaged_jwts() {
     let p = stored();
-    let no_exp = fake_jwt(json!({"token_use": "access", "client_id": "client1"}));
+    let no_exp = jwt::unsigned(json!({"token_use": "access", "client_id": "client1"}));
     let mut cases = Vec::new();
     for (what, jwt, says) in [
         ("bad base64", "e30.!!!.sig", "cannot be read"),
@@ -449,22 +450,13 @@ fn store_owned_by_someone_else_is_refused() {
     if std::os::unix::fs::chown(&file, Some(other), Some(other)).is_err() {
         return without_root("changing a file's owner");
     }
+    let refused = |what, args: &[&str]| case(what, args, 2, "belongs to user id 4242");
     let n = check(
         &p,
         vec![
-            case(
-                "store file of another user",
-                &["token", "--profile", "ci"],
-                2,
-                "belongs to user id 4242",
-            ),
-            case(
-                "store file of another user",
-                &["store", "--profile", "ci"],
-                2,
-                "belongs to user id 4242",
-            )
-            .env("COGNITO_REFRESH_TOKEN", "rt-new"),
+            refused("store file of another user", &["token", "--profile", "ci"]),
+            refused("store file of another user", &["store", "--profile", "ci"])
+                .env("COGNITO_REFRESH_TOKEN", "rt-new"),
         ],
     );
     std::os::unix::fs::chown(&file, Some(0), Some(0)).unwrap();
@@ -472,34 +464,24 @@ fn store_owned_by_someone_else_is_refused() {
     let n = n + check(
         &p,
         vec![
-            case(
+            refused(
                 "store directory of another user",
                 &["token", "--profile", "ci"],
-                2,
-                "belongs to user id 4242",
             ),
-            case(
+            refused(
                 "store directory of another user",
                 &["store", "--profile", "ci"],
-                2,
-                "belongs to user id 4242",
             )
             .env("COGNITO_REFRESH_TOKEN", "rt-new"),
-            case(
+            refused(
                 "store directory of another user",
                 &["refresh", "--profile", "ci"],
-                2,
-                "belongs to user id 4242",
             ),
         ],
     );
     // The listing refuses the whole store too.
     let out = run_failing(p.cmd().arg("profiles"), 2, &[RT]);
-    assert!(
-        stderr(&out).contains("belongs to user id 4242"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "belongs to user id 4242");
     eprintln!("{n} ownership cases");
 }
 

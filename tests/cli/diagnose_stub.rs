@@ -2,42 +2,18 @@
 //! emulate: each documented cause of "Invalid Refresh Token", rotation, expiry and revocation
 //! as Cognito words them, and DescribeUserPoolClient / DescribeUserPool answers and denials.
 
+use crate::support::jwt;
+use crate::support::wire::{
+    self, CLIENT, POOL, REFRESH_TOKEN as RT, invalid_refresh_token, operations, requests, with,
+};
 use crate::util::*;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, header, method};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::matchers::body_partial_json;
+use wiremock::{MockServer, ResponseTemplate};
 
-const RT: &str =
-    "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
 const SECRET: &str = "s3cr3t-client-secret";
-const CLIENT: &str = "4f1example";
-const POOL: &str = "eu-west-1_Stub1";
 const DEVICE: &str = "eu-west-1_0c5e1f4e-6d1b-4a8e-9f60-7a2e8d3c1b9a";
-const TARGET: &str = "AWSCognitoIdentityProviderService.";
 const ROTATED: &str = "rotated-refresh-token-from-the-stub";
-
-fn target(operation: &str) -> wiremock::matchers::HeaderExactMatcher {
-    header("x-amz-target", format!("{TARGET}{operation}").as_str())
-}
-
-/// A Cognito error exactly as the service sends it.
-fn cognito_error(kind: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(400)
-        .insert_header("x-amzn-ErrorType", format!("{kind}:").as_str())
-        .insert_header("x-amzn-ErrorMessage", message)
-        .set_body_raw(
-            json!({"__type": kind, "message": message}).to_string(),
-            "application/x-amz-json-1.1",
-        )
-}
-
-fn invalid_refresh_token() -> ResponseTemplate {
-    cognito_error("NotAuthorizedException", "Invalid Refresh Token.")
-}
-
-fn answer(body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1")
-}
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -45,46 +21,31 @@ fn now() -> i64 {
 
 /// An access token of the session: user alice of CLIENT in POOL, signed in two days ago,
 /// expired two hours ago; `extra` adds or replaces claims.
-fn access_token(extra: Value) -> String {
-    let mut claims = json!({
-        "sub": "8a6b1c2d", "username": "alice", "client_id": CLIENT, "token_use": "access",
+fn session_access_token(extra: Value) -> String {
+    let session = json!({
         "auth_time": now() - 2 * 86_400 - 3 * 3_600, "exp": now() - 2 * 3_600 - 300,
-        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
     });
-    claims
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    fake_jwt(claims)
+    jwt::access_token(with(session, extra))
 }
 
 fn tokens(refresh_token: Option<&str>) -> ResponseTemplate {
-    let mut result = json!({
-        "AccessToken": access_token(json!({"exp": now() + 3_600})),
-        "IdToken": fake_jwt(json!({"token_use": "id", "cognito:username": "alice", "aud": CLIENT})),
-        "ExpiresIn": 3600,
-        "TokenType": "Bearer",
-    });
+    let mut result = wire::tokens_with(&session_access_token(json!({"exp": now() + 3_600})));
     if let Some(rt) = refresh_token {
         result["RefreshToken"] = json!(rt);
     }
-    answer(json!({"AuthenticationResult": result}))
+    wire::auth_result(result)
 }
 
 /// DescribeUserPoolClient's answer: a public client that allows refresh and SRP sign-ins.
 fn client_description(extra: Value) -> Value {
-    let mut client = json!({
+    let client = json!({
         "UserPoolId": POOL, "ClientId": CLIENT, "ClientName": "web",
         "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
         "RefreshTokenValidity": 30,
         "TokenValidityUnits": {"RefreshToken": "days"},
         "EnableTokenRevocation": true,
     });
-    client
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    json!({"UserPoolClient": client})
+    json!({"UserPoolClient": with(client, extra)})
 }
 
 /// DescribeUserPool's answer: a pool that always remembers devices.
@@ -95,35 +56,48 @@ fn pool_remembering_devices() -> Value {
 }
 
 async fn mount_describe(server: &MockServer, client: Value, pool: Value) {
-    Mock::given(method("POST"))
-        .and(target("DescribeUserPoolClient"))
-        .respond_with(answer(client))
-        .mount(server)
-        .await;
-    Mock::given(method("POST"))
-        .and(target("DescribeUserPool"))
-        .respond_with(answer(pool))
-        .mount(server)
-        .await;
+    wire::mount(server, "DescribeUserPoolClient", wire::ok(client)).await;
+    wire::mount(server, "DescribeUserPool", wire::ok(pool)).await;
 }
 
-/// Every refresh, through either API, answered with `response`.
-async fn mount_refreshes(server: &MockServer, response: ResponseTemplate) {
+/// A stub that refreshes only with the session's device key (DEVICE, as Cognito does for a
+/// session on a tracked device), and refuses every other refresh.
+async fn stub_wanting_the_device_key() -> MockServer {
+    let server = refreshing(invalid_refresh_token()).await;
+    wire::on("InitiateAuth")
+        .and(body_partial_json(
+            json!({"AuthParameters": {"DEVICE_KEY": DEVICE}}),
+        ))
+        .respond_with(tokens(None))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A stub answering every refresh, through either API, with `response`.
+async fn refreshing(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
     for operation in ["InitiateAuth", "GetTokensFromRefreshToken"] {
-        Mock::given(method("POST"))
-            .and(target(operation))
-            .respond_with(response.clone())
-            .mount(server)
-            .await;
+        wire::mount(&server, operation, response.clone()).await;
     }
+    server
+}
+
+/// A stub refusing every refresh, for a session whose pool always remembers devices.
+async fn refusing_in_a_pool_remembering_devices() -> MockServer {
+    let server = refreshing(invalid_refresh_token()).await;
+    mount_describe(
+        &server,
+        client_description(json!({})),
+        pool_remembering_devices(),
+    )
+    .await;
+    server
 }
 
 fn diagnose(server: &MockServer) -> assert_cmd::Command {
-    let mut cmd = bin();
-    cmd.args(["diagnose", "--client-id", CLIENT, "--region", "eu-west-1"])
-        .args(["--endpoint-url", &server.uri()])
-        .env("COGNITO_REFRESH_TOKEN", RT);
-    cmd
+    against_stub("diagnose", &server.uri())
 }
 
 fn json_report(cmd: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
@@ -136,19 +110,6 @@ fn inspect(cmd: &mut assert_cmd::Command) -> &mut assert_cmd::Command {
         .env("AWS_SECRET_ACCESS_KEY", "dummy-secret-access-key")
 }
 
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.expect("recording is on")
-}
-
-fn operations(reqs: &[Request]) -> Vec<String> {
-    reqs.iter()
-        .map(|r| {
-            let t = r.headers.get("x-amz-target").unwrap().to_str().unwrap();
-            t.trim_start_matches(TARGET).to_string()
-        })
-        .collect()
-}
-
 fn secrets(access: &str) -> Vec<&str> {
     vec![RT, SECRET, access, "dummy-secret-access-key"]
 }
@@ -156,9 +117,8 @@ fn secrets(access: &str) -> Vec<&str> {
 /// The first cause: the app client id differs from the one that issued the token.
 #[tokio::test]
 async fn invalid_refresh_token_from_another_client() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    let access = access_token(json!({"client_id": "7abcotherclient"}));
+    let server = refreshing(invalid_refresh_token()).await;
+    let access = session_access_token(json!({"client_id": "7abcotherclient"}));
     let out = run_failing(
         json_report(&mut diagnose(&server)).args(["--access-token", &access]),
         3,
@@ -199,15 +159,8 @@ async fn invalid_refresh_token_from_another_client() {
 /// The second cause: the device is tracked, its key sent, but it was never confirmed.
 #[tokio::test]
 async fn invalid_refresh_token_for_an_unconfirmed_device() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    mount_describe(
-        &server,
-        client_description(json!({})),
-        pool_remembering_devices(),
-    )
-    .await;
-    let access = access_token(json!({"device_key": DEVICE}));
+    let server = refusing_in_a_pool_remembering_devices().await;
+    let access = session_access_token(json!({"device_key": DEVICE}));
     let out = run_failing(
         inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
         3,
@@ -223,7 +176,7 @@ async fn invalid_refresh_token_for_an_unconfirmed_device() {
         "{devices:#?}"
     );
     let reqs = requests(&server).await;
-    let first: Value = serde_json::from_slice(&reqs[0].body).unwrap();
+    let first = wire::body(&reqs[0]);
     assert_eq!(first["AuthParameters"]["DEVICE_KEY"], DEVICE);
 }
 
@@ -231,18 +184,8 @@ async fn invalid_refresh_token_for_an_unconfirmed_device() {
 /// Cognito answers only the session's own device key.
 #[tokio::test]
 async fn invalid_refresh_token_without_the_device_key() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(target("InitiateAuth"))
-        .and(body_partial_json(
-            json!({"AuthParameters": {"DEVICE_KEY": DEVICE}}),
-        ))
-        .respond_with(tokens(None))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    let access = access_token(json!({"device_key": DEVICE}));
+    let server = stub_wanting_the_device_key().await;
+    let access = session_access_token(json!({"device_key": DEVICE}));
 
     // A stale --device-key: the attempt with the access token's device key succeeds.
     let stale = "eu-west-1_11111111-2222-3333-4444-555555555555";
@@ -308,18 +251,8 @@ async fn invalid_refresh_token_without_the_device_key() {
 /// the snapshot's diffs.
 #[tokio::test]
 async fn human_report_snapshot() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(target("InitiateAuth"))
-        .and(body_partial_json(
-            json!({"AuthParameters": {"DEVICE_KEY": DEVICE}}),
-        ))
-        .respond_with(tokens(None))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    let access = access_token(json!({"device_key": DEVICE}));
+    let server = stub_wanting_the_device_key().await;
+    let access = session_access_token(json!({"device_key": DEVICE}));
     let out = run(
         diagnose(&server).args([
             "--access-token",
@@ -340,15 +273,8 @@ async fn human_report_snapshot() {
 /// none.
 #[tokio::test]
 async fn invalid_refresh_token_for_a_session_without_a_device() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    mount_describe(
-        &server,
-        client_description(json!({})),
-        pool_remembering_devices(),
-    )
-    .await;
-    let access = access_token(json!({}));
+    let server = refusing_in_a_pool_remembering_devices().await;
+    let access = session_access_token(json!({}));
     let out = run_failing(
         inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
         3,
@@ -376,7 +302,7 @@ async fn invalid_refresh_token_for_a_session_without_a_device() {
     );
     // The describe calls were signed (SigV4); the refreshes were not.
     for req in requests(&server).await {
-        let op = req.headers.get("x-amz-target").unwrap().to_str().unwrap();
+        let op = wire::operation(&req);
         let signed = req.headers.get("authorization").is_some();
         assert_eq!(signed, op.contains("Describe"), "{op}");
     }
@@ -387,17 +313,14 @@ async fn invalid_refresh_token_for_a_session_without_a_device() {
 #[tokio::test]
 async fn invalid_refresh_token_from_get_tokens_only() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(target("InitiateAuth"))
-        .respond_with(tokens(None))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(target("GetTokensFromRefreshToken"))
-        .respond_with(invalid_refresh_token())
-        .mount(&server)
-        .await;
-    let access = access_token(json!({}));
+    wire::mount(&server, "InitiateAuth", tokens(None)).await;
+    wire::mount(
+        &server,
+        "GetTokensFromRefreshToken",
+        invalid_refresh_token(),
+    )
+    .await;
+    let access = session_access_token(json!({}));
     let out = run(
         json_report(&mut diagnose(&server))
             .args(["--api", "get-tokens", "--access-token", &access])
@@ -419,7 +342,7 @@ async fn invalid_refresh_token_from_get_tokens_only() {
     );
     // InitiateAuth with a secret needs SECRET_HASH, computed for the token's username.
     let reqs = requests(&server).await;
-    let b: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    let b = wire::body(&reqs[1]);
     assert_eq!(b["AuthFlow"], "REFRESH_TOKEN_AUTH");
     assert!(b["AuthParameters"]["SECRET_HASH"].is_string());
 }
@@ -431,22 +354,14 @@ async fn invalid_refresh_token_from_get_tokens_only() {
 async fn rotation_refuses_initiate_auth_and_the_new_token_is_shown() {
     for refusal in [
         invalid_refresh_token(),
-        cognito_error(
+        wire::error(
             "InvalidParameterException",
             "REFRESH_TOKEN_AUTH flow not enabled for this client",
         ),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(target("InitiateAuth"))
-            .respond_with(refusal)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(target("GetTokensFromRefreshToken"))
-            .respond_with(tokens(Some(ROTATED)))
-            .mount(&server)
-            .await;
+        wire::mount(&server, "InitiateAuth", refusal).await;
+        wire::mount(&server, "GetTokensFromRefreshToken", tokens(Some(ROTATED))).await;
         mount_describe(
             &server,
             client_description(json!({
@@ -456,7 +371,7 @@ async fn rotation_refuses_initiate_auth_and_the_new_token_is_shown() {
             json!({"UserPool": {"Id": POOL}}),
         )
         .await;
-        let access = access_token(json!({}));
+        let access = session_access_token(json!({}));
         let out = run(
             inspect(json_report(&mut diagnose(&server))).args(["--access-token", &access]),
             0,
@@ -495,13 +410,12 @@ async fn rotation_refuses_initiate_auth_and_the_new_token_is_shown() {
 
 #[tokio::test]
 async fn expired_refresh_token_is_named_and_not_retried() {
-    let server = MockServer::start().await;
-    mount_refreshes(
-        &server,
-        cognito_error("NotAuthorizedException", "Refresh Token has expired"),
-    )
+    let server = refreshing(wire::error(
+        "NotAuthorizedException",
+        "Refresh Token has expired",
+    ))
     .await;
-    let access = access_token(json!({"auth_time": now() - 45 * 86_400}));
+    let access = session_access_token(json!({"auth_time": now() - 45 * 86_400}));
     let out = run_failing(
         json_report(&mut diagnose(&server)).args(["--access-token", &access]),
         3,
@@ -522,11 +436,10 @@ async fn expired_refresh_token_is_named_and_not_retried() {
 
 #[tokio::test]
 async fn revoked_refresh_token_is_named_and_not_retried() {
-    let server = MockServer::start().await;
-    mount_refreshes(
-        &server,
-        cognito_error("NotAuthorizedException", "Refresh Token has been revoked"),
-    )
+    let server = refreshing(wire::error(
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
+    ))
     .await;
     let out = run_failing(json_report(&mut diagnose(&server)), 3, &[RT]);
     let r = report(&out);
@@ -541,21 +454,19 @@ async fn revoked_refresh_token_is_named_and_not_retried() {
 
 #[tokio::test]
 async fn denied_describe_calls_are_unknown_and_name_the_action() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, tokens(None)).await;
+    let server = refreshing(tokens(None)).await;
     for action in ["DescribeUserPoolClient", "DescribeUserPool"] {
-        Mock::given(method("POST"))
-            .and(target(action))
-            .respond_with(cognito_error(
-                "AccessDeniedException",
-                &format!(
-                    "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
-                     cognito-idp:{action} on resource: \
-                     arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{POOL}"
-                ),
-            ))
-            .mount(&server)
-            .await;
+        let denied = format!(
+            "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+             cognito-idp:{action} on resource: \
+             arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{POOL}"
+        );
+        wire::mount(
+            &server,
+            action,
+            wire::error("AccessDeniedException", &denied),
+        )
+        .await;
     }
     let out = run(
         inspect(json_report(&mut diagnose(&server))).args(["--user-pool-id", POOL]),
@@ -582,17 +493,13 @@ async fn denied_describe_calls_are_unknown_and_name_the_action() {
 
 #[tokio::test]
 async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
-    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = MockServer::start().await;
-    mount_refreshes(&server, invalid_refresh_token()).await;
-    let access = access_token(json!({}));
+    let imds = Imds::new();
+    let server = refreshing(invalid_refresh_token()).await;
+    let access = session_access_token(json!({}));
     let out = run_failing(
         json_report(&mut diagnose(&server))
             .args(["--access-token", &access])
-            .env(
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                format!("http://{}", imds.local_addr().unwrap()),
-            ),
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint()),
         3,
         &secrets(&access),
     );
@@ -606,19 +513,13 @@ async fn without_inspect_no_credentials_or_instance_metadata_are_asked_for() {
         operations(&requests(&server).await),
         ["InitiateAuth", "GetTokensFromRefreshToken"]
     );
-    imds.set_nonblocking(true).unwrap();
-    assert_eq!(
-        imds.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "the metadata service was contacted"
-    );
+    imds.assert_not_contacted();
 }
 
 #[tokio::test]
 async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadata() {
-    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = MockServer::start().await;
-    mount_refreshes(&server, tokens(None)).await;
+    let imds = Imds::new();
+    let server = refreshing(tokens(None)).await;
     mount_describe(
         &server,
         client_description(json!({})),
@@ -628,10 +529,7 @@ async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadat
     let out = run(
         inspect(json_report(&mut diagnose(&server)))
             .args(["--user-pool-id", POOL])
-            .env(
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                format!("http://{}", imds.local_addr().unwrap()),
-            ),
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint()),
         0,
     );
     let r = report(&out);
@@ -642,20 +540,14 @@ async fn inspect_with_credentials_in_the_environment_never_asks_instance_metadat
     {
         assert_eq!(c.status, CheckStatus::Ok, "{c:#?}");
     }
-    imds.set_nonblocking(true).unwrap();
-    assert_eq!(
-        imds.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "the metadata service was contacted"
-    );
+    imds.assert_not_contacted();
 }
 
 /// Input that cannot be a refresh token is reported, and nothing is sent: exit 2, as refresh.
 #[tokio::test]
 async fn what_cannot_be_a_refresh_token_is_reported_without_sending() {
-    let server = MockServer::start().await;
-    mount_refreshes(&server, tokens(None)).await;
-    let access = access_token(json!({}));
+    let server = refreshing(tokens(None)).await;
+    let access = session_access_token(json!({}));
     for (given, says) in [
         (access.clone(), "an access token"),
         (format!("Bearer {RT}"), "\"Bearer \""),

@@ -2,48 +2,44 @@
 //! (or by a network namespace with no interface up): each gives one clear error line and the
 //! documented exit code, within --timeout, and with -v nothing secret on either stream.
 
+use crate::support::jwt;
+use crate::support::wire::{self, CLIENT};
 use crate::util::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Request, Respond, ResponseTemplate};
 
 const RT: &str = "rt-fault-0d3c1f2e-secret";
 const SECRET: &str = "client-secret-fault-9";
-const CLIENT: &str = "4f1example";
+
+/// `refresh -v` for the stubs' app client in eu-west-1.
+const REFRESH: [&str; 6] = [
+    "-v",
+    "refresh",
+    "--client-id",
+    CLIENT,
+    "--region",
+    "eu-west-1",
+];
 
 /// `refresh -v` to `endpoint`, with a client secret, bounded by `timeout` seconds.
 fn refresh(endpoint: &str, timeout: &str) -> assert_cmd::Command {
     let mut cmd = bin();
-    cmd.args([
-        "-v",
-        "refresh",
-        "--client-id",
-        CLIENT,
-        "--region",
-        "eu-west-1",
-    ])
-    .args(["--endpoint-url", endpoint, "--timeout", timeout])
-    .env("COGNITO_REFRESH_TOKEN", RT)
-    .env("COGNITO_CLIENT_SECRET", SECRET)
-    .env("COGNITO_USERNAME", "alice");
+    cmd.args(REFRESH)
+        .args(["--endpoint-url", endpoint, "--timeout", timeout])
+        .env("COGNITO_REFRESH_TOKEN", RT)
+        .env("COGNITO_CLIENT_SECRET", SECRET)
+        .env("COGNITO_USERNAME", "alice");
     cmd
 }
 
 fn tokens_body() -> String {
-    let access = fake_jwt(json!({
-        "token_use": "access", "username": "alice", "client_id": CLIENT, "exp": 4_102_444_800i64,
-    }));
-    json!({"AuthenticationResult": {
-        "AccessToken": access, "IdToken": fake_jwt(json!({"token_use": "id"})),
-        "ExpiresIn": 3600, "TokenType": "Bearer",
-    }})
-    .to_string()
+    json!({"AuthenticationResult": wire::tokens()}).to_string()
 }
 
 /// A failing run: `run_failing`'s checks, every secret given, and the time it took.
@@ -51,6 +47,17 @@ fn fails(cmd: &mut assert_cmd::Command, code: i32) -> (String, Duration) {
     let started = Instant::now();
     let out = run_failing(cmd, code, &[RT, SECRET]);
     (stderr(&out), started.elapsed())
+}
+
+/// An HTTP 200 answer in Cognito's content type, as bytes: `body` after the headers, whose
+/// Content-Length is `length` (more than the body's, for a body cut short).
+fn http_200(length: usize, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n{body}",
+        wire::CONTENT_TYPE
+    )
+    .into_bytes()
 }
 
 /// A TCP server on 127.0.0.1 that reads each request whole and answers it with `answer`
@@ -111,12 +118,8 @@ fn serve(mut stream: TcpStream, answer: Option<Vec<u8>>, seen: &AtomicU64) {
 
 #[test]
 fn connection_refused_is_transient() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (err, _) = fails(&mut refresh(&format!("http://127.0.0.1:{port}"), "5"), 5);
+    let nothing = format!("http://127.0.0.1:{}", free_port());
+    let (err, _) = fails(&mut refresh(&nothing, "5"), 5);
     assert!(err.contains("could not reach"), "{err}");
     assert!(err.contains("hint: "), "{err}");
 }
@@ -143,14 +146,7 @@ fn dns_failure_is_transient() {
         .arg("--net")
         .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
         // Cognito's own name, resolved through the system's resolver: it cannot get out.
-        .args([
-            "-v",
-            "refresh",
-            "--client-id",
-            CLIENT,
-            "--region",
-            "eu-west-1",
-        ])
+        .args(REFRESH)
         .args(["--username", "alice", "--timeout", "5"]);
     let (err, took) = fails(&mut cmd, 5);
     assert!(
@@ -173,11 +169,8 @@ fn a_server_that_never_answers_is_bounded_by_the_timeout() {
 
 #[tokio::test]
 async fn failing_every_time_gives_up_within_the_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("Service Unavailable"))
-        .mount(&server)
-        .await;
+    let server =
+        wire::answering(ResponseTemplate::new(503).set_body_string("Service Unavailable")).await;
     let (err, took) = fails(&mut refresh(&server.uri(), "3"), 5);
     assert!(err.contains("hint: "), "{err}");
     // Bounded retries, all within --timeout (plus the process's own start, generously).
@@ -190,12 +183,7 @@ async fn failing_every_time_gives_up_within_the_timeout() {
 fn a_truncated_body_is_an_error_not_a_panic() {
     let body = tokens_body();
     let cut = &body[..body.len() / 2];
-    let answer = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{cut}",
-        body.len()
-    );
-    let (url, _) = raw_server(Some(answer.into_bytes()));
+    let (url, _) = raw_server(Some(http_200(body.len(), cut)));
     // Not retried: the server answered, and a broken answer is not the user's to fix.
     let (err, _) = fails(&mut refresh(&url, "5"), 1);
     assert!(
@@ -211,12 +199,7 @@ fn a_complete_but_damaged_body_is_an_error() {
         "null",
         "\u{0}\u{1}binary",
     ] {
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let (url, _) = raw_server(Some(answer.into_bytes()));
+        let (url, _) = raw_server(Some(http_200(body.len(), body)));
         fails(&mut refresh(&url, "5"), 1);
     }
 }
@@ -250,11 +233,7 @@ fn an_untrusted_certificate_is_refused() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = std::process::Command::new("openssl")
         .args(["s_server", "-quiet", "-www", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
@@ -298,28 +277,15 @@ fn an_untrusted_certificate_is_refused() {
 /// the tool prints the message with the secrets taken out.
 #[tokio::test]
 async fn server_messages_echoing_secrets_are_scrubbed() {
-    let server = MockServer::start().await;
     let message = format!("Invalid Refresh Token. token={RT} secret={SECRET}");
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .insert_header("x-amzn-ErrorType", "NotAuthorizedException:")
-                .insert_header("x-amzn-ErrorMessage", message.as_str())
-                .set_body_raw(
-                    json!({"__type": "NotAuthorizedException", "message": message}).to_string(),
-                    "application/x-amz-json-1.1",
-                ),
-        )
-        .mount(&server)
-        .await;
+    let server = wire::answering(wire::error("NotAuthorizedException", &message)).await;
     let (err, _) = fails(&mut refresh(&server.uri(), "5"), 3);
     assert!(err.contains("(redacted)"), "{err}");
     // And in a 5xx body shown as detail.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(502).set_body_string(format!("bad gateway for {RT}")))
-        .mount(&server)
-        .await;
+    let server = wire::answering(
+        ResponseTemplate::new(502).set_body_string(format!("bad gateway for {RT}")),
+    )
+    .await;
     fails(&mut refresh(&server.uri(), "5"), 5);
 }
 
@@ -337,8 +303,7 @@ struct Rotation {
 
 impl Respond for Rotation {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let sent = body["RefreshToken"]
+        let sent = wire::body(req)["RefreshToken"]
             .as_str()
             .unwrap_or_default()
             .to_string();
@@ -349,28 +314,18 @@ impl Respond for Rotation {
             None => false,
         };
         if !usable {
-            return ResponseTemplate::new(400).set_body_raw(
-                json!({"__type": "RefreshTokenReuseException", "message": "Refresh token has been reused"})
-                    .to_string(),
-                "application/x-amz-json-1.1",
+            return wire::error(
+                "RefreshTokenReuseException",
+                "Refresh token has been reused",
             );
         }
         tokens.insert(sent, true);
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
         let new = format!("rt-rotated-{n}");
         tokens.insert(new.clone(), false);
-        let access = fake_jwt(json!({
-            "token_use": "access", "username": "alice", "client_id": CLIENT, "jti": n,
-            "exp": 4_102_444_800i64,
-        }));
-        let answer = ResponseTemplate::new(200).set_body_raw(
-            json!({"AuthenticationResult": {
-                "AccessToken": access, "ExpiresIn": 3600, "TokenType": "Bearer",
-                "RefreshToken": new,
-            }})
-            .to_string(),
-            "application/x-amz-json-1.1",
-        );
+        let mut result = wire::tokens_with(&jwt::access_token(json!({"jti": n})));
+        result["RefreshToken"] = json!(new);
+        let answer = wire::auth_result(result);
         if n == 1 {
             answer.set_delay(Duration::from_secs(30))
         } else {
@@ -393,24 +348,9 @@ async fn a_lost_rotation_answer_is_recovered_within_the_grace_period() {
             self.0.respond(req)
         }
     }
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(Shared(rotation.clone()))
-        .mount(&server)
-        .await;
+    let server = wire::answering(Shared(rotation.clone())).await;
     let p = Profiles::new();
-    let expired = fake_jwt(json!({
-        "token_use": "access", "username": "alice", "client_id": CLIENT,
-        "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
-    }));
-    run(
-        p.cmd()
-            .args(["store", "--profile", "ci", "--client-id", CLIENT])
-            .args(["--region", "eu-west-1", "--endpoint-url", &server.uri()])
-            .args(["--api", "get-tokens", "--access-token", &expired])
-            .env("COGNITO_REFRESH_TOKEN", RT),
-        0,
-    );
+    p.store_expired(&server.uri(), RT);
     let token = |extra: &[&str]| {
         let mut cmd = p.cmd();
         cmd.args(["-v", "token", "--profile", "ci"]).args(extra);
@@ -452,9 +392,5 @@ async fn a_lost_rotation_answer_is_recovered_within_the_grace_period() {
         3,
         &[RT],
     );
-    assert!(
-        stderr(&out).contains("RefreshTokenReuseException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "RefreshTokenReuseException");
 }

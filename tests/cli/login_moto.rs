@@ -79,11 +79,7 @@ fn srp_flow_signs_in_through_password_verifier() {
         let before = moto().requests();
         let out = run(login(&s, "srp").arg("-v"), 0);
         let t = json_tokens(&out);
-        assert!(
-            stderr(&out).contains("PASSWORD_VERIFIER"),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_contains(&out, "PASSWORD_VERIFIER");
         let after = moto().requests();
         assert!(
             after.count("InitiateAuth:USER_SRP_AUTH") > before.count("InitiateAuth:USER_SRP_AUTH"),
@@ -109,11 +105,7 @@ fn a_wrong_password_exits_3() {
         3,
         &["Wrong-Passw0rd!", &s.password],
     );
-    assert!(
-        stderr(&out).contains("NotAuthorizedException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "NotAuthorizedException");
 }
 
 #[test]
@@ -226,9 +218,5 @@ fn logout_global_then_refresh_exits_3() {
         3,
         &[&refresh_token, s.client_secret.as_deref().unwrap()],
     );
-    assert!(
-        stderr(&out).contains("NotAuthorizedException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "NotAuthorizedException");
 }

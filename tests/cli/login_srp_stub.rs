@@ -39,9 +39,5 @@ async fn the_proof_is_accepted_and_a_wrong_password_refused() {
     assert!(!all.contains(PASSWORD), "the password was sent");
 
     let out = run_failing(&mut login(&stub, "Wr0ng-Password"), 3, &["Wr0ng-Password"]);
-    assert!(
-        stderr(&out).contains("NotAuthorizedException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "NotAuthorizedException");
 }

@@ -2,32 +2,28 @@
 //! emulator sends: each MFA with --mfa-code, SELECT_MFA_TYPE, NEW_PASSWORD_REQUIRED, and the
 //! ones this tool cannot answer.
 
+use crate::support::jwt;
+use crate::support::wire::{self, CLIENT, bodies};
 use crate::util::*;
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
-const CLIENT: &str = "4f1example";
 const PASSWORD: &str = "Corr3ct-Horse-Battery";
-const INITIATE_AUTH: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
-const RESPOND: &str = "AWSCognitoIdentityProviderService.RespondToAuthChallenge";
+const INITIATE_AUTH: &str = "InitiateAuth";
+const RESPOND: &str = "RespondToAuthChallenge";
 
-fn amz(body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1")
-}
-
-pub fn challenge(name: &str, params: Value) -> ResponseTemplate {
-    amz(
+fn challenge(name: &str, params: Value) -> ResponseTemplate {
+    wire::ok(
         json!({"ChallengeName": name, "Session": format!("session-{name}"),
                "ChallengeParameters": params}),
     )
 }
 
-pub fn signed_in() -> ResponseTemplate {
-    amz(json!({"ChallengeParameters": {}, "AuthenticationResult": {
-        "AccessToken": fake_jwt(json!({"username": "8a6b-uuid", "client_id": CLIENT,
-                                       "token_use": "access", "exp": 4_102_444_800i64})),
-        "IdToken": fake_jwt(json!({"cognito:username": "8a6b-uuid", "token_use": "id"})),
+fn signed_in() -> ResponseTemplate {
+    wire::ok(json!({"ChallengeParameters": {}, "AuthenticationResult": {
+        "AccessToken": jwt::unsigned(json!({"username": "8a6b-uuid", "client_id": CLIENT,
+                                       "token_use": "access", "exp": jwt::FAR_FUTURE})),
+        "IdToken": jwt::unsigned(json!({"cognito:username": "8a6b-uuid", "token_use": "id"})),
         "RefreshToken": "stub-refresh-token",
         "ExpiresIn": 3600, "TokenType": "Bearer"}}))
 }
@@ -48,35 +44,15 @@ fn login(server: &MockServer) -> assert_cmd::Command {
     cmd
 }
 
-pub fn body(req: &Request) -> Value {
-    serde_json::from_slice(&req.body).expect("a JSON request body")
-}
-
-async fn bodies(server: &MockServer, target: &str) -> Vec<Value> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.headers.get("x-amz-target").is_some_and(|t| t == target))
-        .map(body)
-        .collect()
-}
-
 /// A stub whose InitiateAuth answers `first` and whose RespondToAuthChallenge signs in.
 async fn stub(first: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", INITIATE_AUTH))
+    wire::on(INITIATE_AUTH)
         .respond_with(first)
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", RESPOND))
-        .respond_with(signed_in())
-        .mount(&server)
-        .await;
+    wire::mount(&server, RESPOND, signed_in()).await;
     server
 }
 
@@ -137,26 +113,20 @@ async fn a_code_challenge_without_a_code_or_terminal_names_it() {
 #[tokio::test]
 async fn select_mfa_type_then_the_code() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", INITIATE_AUTH))
-        .respond_with(challenge(
-            "SELECT_MFA_TYPE",
-            json!({"MFAS_CAN_CHOOSE": "[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"]"}),
-        ))
-        .mount(&server)
-        .await;
+    let choices = json!({"MFAS_CAN_CHOOSE": "[\"SMS_MFA\",\"SOFTWARE_TOKEN_MFA\"]"});
+    wire::mount(
+        &server,
+        INITIATE_AUTH,
+        challenge("SELECT_MFA_TYPE", choices),
+    )
+    .await;
     // The first answer (the choice) gets the TOTP challenge, the second signs in.
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", RESPOND))
+    wire::on(RESPOND)
         .respond_with(challenge("SOFTWARE_TOKEN_MFA", json!({})))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", RESPOND))
-        .respond_with(signed_in())
-        .mount(&server)
-        .await;
+    wire::mount(&server, RESPOND, signed_in()).await;
     let out = run(
         login(&server).args(["--mfa-type", "totp", "--mfa-code", "654321"]),
         0,
@@ -238,33 +208,18 @@ async fn challenges_it_cannot_answer_are_named() {
 #[tokio::test]
 async fn a_wrong_code_exits_3() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", INITIATE_AUTH))
-        .respond_with(challenge("SOFTWARE_TOKEN_MFA", json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", RESPOND))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .insert_header("x-amzn-ErrorType", "CodeMismatchException:")
-                .set_body_raw(
-                    json!({"__type": "CodeMismatchException",
-                           "message": "Invalid code received for user"})
-                    .to_string(),
-                    "application/x-amz-json-1.1",
-                ),
-        )
-        .mount(&server)
-        .await;
+    wire::mount(
+        &server,
+        INITIATE_AUTH,
+        challenge("SOFTWARE_TOKEN_MFA", json!({})),
+    )
+    .await;
+    let mismatch = wire::error("CodeMismatchException", "Invalid code received for user");
+    wire::mount(&server, RESPOND, mismatch).await;
     let out = run_failing(
         login(&server).args(["--mfa-code", "000000"]),
         3,
         &[PASSWORD, "000000"],
     );
-    assert!(
-        stderr(&out).contains("CodeMismatchException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "CodeMismatchException");
 }

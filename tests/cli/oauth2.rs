@@ -3,30 +3,28 @@
 //! implementation of the endpoint's grant_type=refresh_token).
 
 use crate::support::cognito_local;
+use crate::support::cognito_local::{CognitoLocal, LocalSession};
+use crate::support::jwt;
+use crate::support::wire::{CLIENT, REFRESH_TOKEN as RT};
 use crate::util::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use std::collections::HashMap;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
-const CLIENT: &str = "4f1example";
 const SECRET: &str = "s3cr3t-client-secret";
-const RT: &str =
-    "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
 
-fn access_token() -> String {
-    fake_jwt(json!({
-        "sub": "8a6b1c2d", "username": "alice", "client_id": CLIENT, "token_use": "access",
-        "exp": 4_102_444_800i64,
-    }))
+/// A mock of the domain's token endpoint.
+fn token_endpoint() -> MockBuilder {
+    Mock::given(method("POST")).and(path("/oauth2/token"))
 }
 
 fn answer(rotated: Option<&str>) -> ResponseTemplate {
     let mut body = json!({
-        "access_token": access_token(),
-        "id_token": fake_jwt(json!({"token_use": "id", "aud": CLIENT, "exp": 4_102_444_800i64})),
+        "access_token": jwt::access_token(json!({})),
+        "id_token": jwt::id_token(),
         "token_type": "Bearer",
         "expires_in": 3600,
     });
@@ -34,6 +32,17 @@ fn answer(rotated: Option<&str>) -> ResponseTemplate {
         body["refresh_token"] = json!(rt);
     }
     ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/json;charset=UTF-8")
+}
+
+/// A token endpoint that expects one refresh, and rotates the refresh token to `new`.
+async fn rotating_once(new: &str) -> MockServer {
+    let server = MockServer::start().await;
+    token_endpoint()
+        .respond_with(answer(Some(new)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
 }
 
 fn oauth_error(status: u16, error: &str) -> ResponseTemplate {
@@ -51,6 +60,21 @@ fn refresh(domain: &str) -> assert_cmd::Command {
     cmd
 }
 
+/// `refresh --api oauth2` at cognito-local's token endpoint, for this session.
+fn refresh_at(local: &CognitoLocal, session: &LocalSession) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.args([
+        "refresh",
+        "--api",
+        "oauth2",
+        "--client-id",
+        &session.client_id,
+    ])
+    .args(["--domain", &local.endpoint])
+    .env("COGNITO_REFRESH_TOKEN", &session.refresh_token);
+    cmd
+}
+
 fn form(req: &Request) -> HashMap<String, String> {
     url::form_urlencoded::parse(&req.body)
         .into_owned()
@@ -59,20 +83,14 @@ fn form(req: &Request) -> HashMap<String, String> {
 
 #[tokio::test]
 async fn sends_the_secret_as_http_basic_and_returns_the_rotated_token() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(answer(Some("rotated-refresh-token-2")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = rotating_once("rotated-refresh-token-2").await;
     let out = run(
         refresh(&server.uri()).env("COGNITO_CLIENT_SECRET", SECRET),
         0,
     );
     let t = json_tokens(&out);
     assert_eq!(t.refresh_token.as_deref(), Some("rotated-refresh-token-2"));
-    assert_eq!(t.access_token, access_token());
+    assert_eq!(t.access_token, jwt::access_token(json!({})));
     assert_eq!(t.expires_in, 3600);
     assert!(t.id_token.is_some());
 
@@ -99,8 +117,7 @@ async fn sends_the_secret_as_http_basic_and_returns_the_rotated_token() {
 #[tokio::test]
 async fn a_public_client_sends_its_id_in_the_form_and_no_authorization() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
+    token_endpoint()
         .respond_with(answer(None))
         .mount(&server)
         .await;
@@ -145,7 +162,7 @@ async fn server_errors_are_retried_then_exit_5() {
         .mount(&server)
         .await;
     let out = run_failing(&mut refresh(&server.uri()), 5, &[RT]);
-    assert!(stderr(&out).contains("HTTP 503"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "HTTP 503");
 }
 
 #[tokio::test]
@@ -157,7 +174,7 @@ async fn a_wrong_domain_exits_4_and_a_body_is_never_quoted() {
         .mount(&server)
         .await;
     let out = run_failing(&mut refresh(&server.uri()), 4, &[RT]);
-    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--domain");
 }
 
 #[test]
@@ -169,29 +186,17 @@ fn the_domain_is_required_and_checked() {
         2,
         &[RT],
     );
-    assert!(stderr(&out).contains("--domain"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--domain");
     // Plain http only to loopback: the request carries the refresh token.
     let out = run_failing(&mut refresh("http://auth.example.com"), 2, &[RT]);
-    assert!(stderr(&out).contains("http://"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "http://");
 }
 
 #[tokio::test]
 async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
     let local = cognito_local();
     let session = local.session().await;
-    let out = run(
-        bin()
-            .args([
-                "refresh",
-                "--api",
-                "oauth2",
-                "--client-id",
-                &session.client_id,
-            ])
-            .args(["--domain", &local.endpoint])
-            .env("COGNITO_REFRESH_TOKEN", &session.refresh_token),
-        0,
-    );
+    let out = run(&mut refresh_at(local, &session), 0);
     let t = json_tokens(&out);
     let claims = claims(&t.access_token);
     assert_eq!(claims["client_id"], session.client_id.as_str());
@@ -208,31 +213,16 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
         .await
         .expect("RevokeToken");
     let out = run_failing(
-        bin()
-            .args([
-                "refresh",
-                "--api",
-                "oauth2",
-                "--client-id",
-                &session.client_id,
-            ])
-            .args(["--domain", &local.endpoint])
-            .env("COGNITO_REFRESH_TOKEN", &session.refresh_token),
+        &mut refresh_at(local, &session),
         3,
         &[&session.refresh_token],
     );
-    assert!(stderr(&out).contains("invalid_grant"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "invalid_grant");
 }
 
 #[tokio::test]
 async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(answer(Some("rotated-refresh-token-3")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = rotating_once("rotated-refresh-token-3").await;
     let p = Profiles::new();
     p.write_config(&format!(
         "[profiles.hosted]\nclient_id = \"{CLIENT}\"\napi = \"oauth2\"\ndomain = \"{}\"\n",
@@ -245,7 +235,7 @@ async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
         0,
     );
     let out = run(p.cmd().args(["token", "--profile", "hosted"]), 0);
-    assert_eq!(stdout(&out).trim(), access_token());
+    assert_eq!(stdout(&out).trim(), jwt::access_token(json!({})));
     let entry = p.entry("hosted");
     assert_eq!(entry["refresh_token"], "rotated-refresh-token-3");
     assert_eq!(entry["rotation"], true);

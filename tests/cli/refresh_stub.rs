@@ -2,89 +2,30 @@
 //! emulate: GetTokensFromRefreshToken and rotation, devices, Cognito's own error messages,
 //! throttling, server errors and timeouts.
 
+use crate::support::jwt;
+use crate::support::wire::{self, CLIENT, POOL, REFRESH_TOKEN as RT, auth_result, tokens};
 use crate::util::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
-use wiremock::matchers::{header, method};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::matchers::header;
+use wiremock::{MockServer, ResponseTemplate};
 
-const RT: &str =
-    "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
 const SECRET: &str = "s3cr3t";
-const CLIENT: &str = "4f1example";
-const INITIATE_AUTH: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
-const GET_TOKENS: &str = "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken";
-
-/// A Cognito error exactly as the service sends it (HTTP 400, as client errors come).
-fn cognito_error(kind: &str, message: &str) -> ResponseTemplate {
-    cognito_error_status(400, kind, message)
-}
-
-fn cognito_error_status(status: u16, kind: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("x-amzn-ErrorType", format!("{kind}:").as_str())
-        .insert_header("x-amzn-ErrorMessage", message)
-        .set_body_raw(
-            json!({"__type": kind, "message": message}).to_string(),
-            "application/x-amz-json-1.1",
-        )
-}
-
-fn access_token(extra: Value) -> String {
-    let mut claims = json!({
-        "sub": "8a6b1c2d", "username": "alice", "client_id": CLIENT, "token_use": "access",
-        "exp": 4_102_444_800i64, "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Stub1",
-    });
-    claims
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    fake_jwt(claims)
-}
-
-fn success(result: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(
-        json!({"AuthenticationResult": result}).to_string(),
-        "application/x-amz-json-1.1",
-    )
-}
-
-fn tokens() -> Value {
-    json!({
-        "AccessToken": access_token(json!({})),
-        "IdToken": fake_jwt(json!({"token_use": "id", "cognito:username": "alice", "aud": CLIENT})),
-        "ExpiresIn": 3600,
-        "TokenType": "Bearer",
-    })
-}
 
 fn refresh(server: &MockServer) -> assert_cmd::Command {
-    let mut cmd = bin();
-    cmd.args(["refresh", "--client-id", CLIENT, "--region", "eu-west-1"])
-        .args(["--endpoint-url", &server.uri()])
-        .env("COGNITO_REFRESH_TOKEN", RT);
-    cmd
-}
-
-fn body(req: &Request) -> Value {
-    serde_json::from_slice(&req.body).expect("a JSON request body")
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.expect("recording is on")
+    against_stub("refresh", &server.uri())
 }
 
 #[tokio::test]
 async fn initiate_auth_sends_secret_hash_device_key_and_metadata() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", INITIATE_AUTH))
-        .and(header("content-type", "application/x-amz-json-1.1"))
-        .respond_with(success(tokens()))
+    wire::on("InitiateAuth")
+        .and(header("content-type", wire::CONTENT_TYPE))
+        .respond_with(auth_result(tokens()))
         .expect(1)
         .mount(&server)
         .await;
-    let access = access_token(json!({"device_key": "eu-west-1_dev-1"}));
+    let access = jwt::access_token(json!({"device_key": "eu-west-1_dev-1"}));
     let out = run(
         refresh(&server)
             .env("COGNITO_CLIENT_SECRET", SECRET)
@@ -93,8 +34,8 @@ async fn initiate_auth_sends_secret_hash_device_key_and_metadata() {
         0,
     );
     json_tokens(&out);
-    let reqs = requests(&server).await;
-    let b = body(&reqs[0]);
+    let reqs = wire::requests(&server).await;
+    let b = wire::body(&reqs[0]);
     assert_eq!(b["AuthFlow"], "REFRESH_TOKEN_AUTH");
     assert_eq!(b["ClientId"], CLIENT);
     assert_eq!(b["AuthParameters"]["REFRESH_TOKEN"], RT);
@@ -115,9 +56,8 @@ async fn get_tokens_with_rotation_returns_the_new_refresh_token() {
     let server = MockServer::start().await;
     let mut rotated = tokens();
     rotated["RefreshToken"] = json!("rotated-refresh-token-2");
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", GET_TOKENS))
-        .respond_with(success(rotated))
+    wire::on("GetTokensFromRefreshToken")
+        .respond_with(auth_result(rotated))
         .expect(2)
         .mount(&server)
         .await;
@@ -132,8 +72,8 @@ async fn get_tokens_with_rotation_returns_the_new_refresh_token() {
     );
     let t = json_tokens(&out);
     assert_eq!(t.refresh_token.as_deref(), Some("rotated-refresh-token-2"));
-    let reqs = requests(&server).await;
-    let b = body(&reqs[0]);
+    let reqs = wire::requests(&server).await;
+    let b = wire::body(&reqs[0]);
     assert_eq!(b["RefreshToken"], RT);
     assert_eq!(b["ClientId"], CLIENT);
     // GetTokensFromRefreshToken takes the secret itself, and needs no username.
@@ -151,35 +91,23 @@ async fn get_tokens_with_rotation_returns_the_new_refresh_token() {
 
 #[tokio::test]
 async fn rotated_token_with_a_bare_token_output_is_warned_about() {
-    let server = MockServer::start().await;
     let mut rotated = tokens();
     rotated["RefreshToken"] = json!("rotated-refresh-token-3");
-    Mock::given(method("POST"))
-        .respond_with(success(rotated))
-        .mount(&server)
-        .await;
+    let server = wire::answering(auth_result(rotated)).await;
     let out = run(
         refresh(&server).args(["--api", "get-tokens", "-o", "access-token"]),
         0,
     );
     assert_eq!(claims(stdout(&out).trim_end())["token_use"], "access");
-    assert!(
-        stderr(&out).contains("rotated the refresh token"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "rotated the refresh token");
     assert_no_secrets(&out, &["rotated-refresh-token-3"]);
 }
 
 #[tokio::test]
 async fn new_device_metadata_reaches_the_output() {
-    let server = MockServer::start().await;
     let mut t = tokens();
     t["NewDeviceMetadata"] = json!({"DeviceKey": "eu-west-1_new", "DeviceGroupKey": "-grp"});
-    Mock::given(method("POST"))
-        .respond_with(success(t))
-        .mount(&server)
-        .await;
+    let server = wire::answering(auth_result(t)).await;
     let out = run(&mut refresh(&server), 0);
     assert_eq!(
         json_tokens(&out).new_device,
@@ -199,14 +127,12 @@ async fn new_device_metadata_reaches_the_output() {
 #[tokio::test]
 async fn missing_expires_in_and_token_type_are_filled_in() {
     // Emulators leave them out; the tool derives them from the access token's exp.
-    let server = MockServer::start().await;
     let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 1800;
-    let result =
-        json!({"AccessToken": access_token(json!({"exp": exp})), "IdToken": fake_jwt(json!({}))});
-    Mock::given(method("POST"))
-        .respond_with(success(result))
-        .mount(&server)
-        .await;
+    let result = json!({
+        "AccessToken": jwt::access_token(json!({"exp": exp})),
+        "IdToken": jwt::unsigned(json!({})),
+    });
+    let server = wire::answering(auth_result(result)).await;
     let t = json_tokens(&run(&mut refresh(&server), 0));
     assert_eq!(t.token_type, "Bearer");
     assert!((1795..=1800).contains(&t.expires_in), "{}", t.expires_in);
@@ -285,8 +211,8 @@ async fn cognito_errors_map_to_exit_codes_and_hints() {
     ];
     for (kind, message, code, hint) in cases {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(cognito_error(kind, message))
+        wire::on_any()
+            .respond_with(wire::error(kind, message))
             .expect(1) // never retried
             .mount(&server)
             .await;
@@ -309,14 +235,7 @@ async fn cognito_errors_map_to_exit_codes_and_hints() {
 
 #[tokio::test]
 async fn invalid_refresh_token_lists_its_causes() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(cognito_error(
-            "NotAuthorizedException",
-            "Invalid Refresh Token.",
-        ))
-        .mount(&server)
-        .await;
+    let server = wire::answering(wire::invalid_refresh_token()).await;
     let out = run_failing(&mut refresh(&server), 3, &[RT]);
     let hints: Vec<String> = stderr(&out)
         .lines()
@@ -332,23 +251,20 @@ async fn invalid_refresh_token_lists_its_causes() {
 #[tokio::test]
 async fn throttling_or_server_error_then_success_is_retried() {
     for first in [
-        cognito_error("TooManyRequestsException", "Rate exceeded"),
+        wire::error("TooManyRequestsException", "Rate exceeded"),
         ResponseTemplate::new(500).set_body_string("<html>oops</html>"),
         ResponseTemplate::new(503).set_body_string("Service Unavailable"),
-        cognito_error_status(500, "InternalErrorException", "Internal error"),
+        wire::error_status(500, "InternalErrorException", "Internal error"),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
+        wire::on_any()
             .respond_with(first)
             .up_to_n_times(1)
             .mount(&server)
             .await;
-        Mock::given(method("POST"))
-            .respond_with(success(tokens()))
-            .mount(&server)
-            .await;
+        wire::mount_any(&server, auth_result(tokens())).await;
         json_tokens(&run(&mut refresh(&server), 0));
-        assert_eq!(requests(&server).await.len(), 2);
+        assert_eq!(wire::requests(&server).await.len(), 2);
     }
 }
 
@@ -356,18 +272,14 @@ async fn throttling_or_server_error_then_success_is_retried() {
 async fn persistent_failures_are_transient_after_bounded_retries() {
     for response in [
         ResponseTemplate::new(503).set_body_string("Service Unavailable"),
-        cognito_error_status(500, "InternalErrorException", "Internal error"),
-        cognito_error("TooManyRequestsException", "Rate exceeded"),
+        wire::error_status(500, "InternalErrorException", "Internal error"),
+        wire::error("TooManyRequestsException", "Rate exceeded"),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(response)
-            .mount(&server)
-            .await;
+        let server = wire::answering(response).await;
         let out = run_failing(&mut refresh(&server), 5, &[RT]);
-        assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
+        assert_stderr_contains(&out, "hint: ");
         assert_eq!(
-            requests(&server).await.len(),
+            wire::requests(&server).await.len(),
             3,
             "three attempts, then give up"
         );
@@ -376,11 +288,7 @@ async fn persistent_failures_are_transient_after_bounded_retries() {
 
 #[tokio::test]
 async fn slow_server_is_bounded_by_the_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(success(tokens()).set_delay(Duration::from_secs(30)))
-        .mount(&server)
-        .await;
+    let server = wire::answering(auth_result(tokens()).set_delay(Duration::from_secs(30))).await;
     let started = Instant::now();
     let out = run_failing(refresh(&server).args(["--timeout", "1"]), 5, &[RT]);
     // Generous: the point is that 30 s were not waited, not how fast the tool is.
@@ -389,49 +297,25 @@ async fn slow_server_is_bounded_by_the_timeout() {
         "{:?}",
         started.elapsed()
     );
-    assert!(
-        stderr(&out).contains("within the timeout"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "within the timeout");
 }
 
 #[test]
 fn connection_refused_is_transient() {
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let nothing = format!("http://127.0.0.1:{}", free_port());
     let out = run_failing(
-        bin()
-            .args([
-                "refresh",
-                "--client-id",
-                CLIENT,
-                "--region",
-                "eu-west-1",
-                "--timeout",
-                "5",
-            ])
-            .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])
-            .env("COGNITO_REFRESH_TOKEN", RT),
+        against_stub("refresh", &nothing).args(["--timeout", "5"]),
         5,
         &[RT],
     );
-    assert!(stderr(&out).contains("could not reach"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "could not reach");
 }
 
 #[tokio::test]
 async fn never_asks_for_credentials_or_instance_metadata() {
     // A metadata endpoint that would record any connection; none must arrive.
-    let imds = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(success(tokens()))
-        .mount(&server)
-        .await;
+    let imds = Imds::new();
+    let server = wire::answering(auth_result(tokens())).await;
     let mut cmd = bin();
     cmd.args([
         "refresh",
@@ -440,52 +324,32 @@ async fn never_asks_for_credentials_or_instance_metadata() {
         "--endpoint-url",
         &server.uri(),
     ])
-    .args(["--user-pool-id", "eu-west-1_Stub1"])
+    .args(["--user-pool-id", POOL])
     .env("COGNITO_REFRESH_TOKEN", RT)
-    .env(
-        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-        format!("http://{}", imds.local_addr().unwrap()),
-    );
+    .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint());
     json_tokens(&run(&mut cmd, 0));
-    imds.set_nonblocking(true).unwrap();
-    assert_eq!(
-        imds.accept().map(|_| ()).unwrap_err().kind(),
-        std::io::ErrorKind::WouldBlock,
-        "the metadata service was contacted"
-    );
+    imds.assert_not_contacted();
 }
 
 #[tokio::test]
 async fn unreadable_answers_are_errors_not_panics() {
     for response in [
-        ResponseTemplate::new(200)
-            .set_body_raw("{\"AuthenticationResult\": {", "application/x-amz-json-1.1"),
+        ResponseTemplate::new(200).set_body_raw("{\"AuthenticationResult\": {", wire::CONTENT_TYPE),
         ResponseTemplate::new(200).set_body_raw("<html>proxy</html>", "text/html"),
-        ResponseTemplate::new(200).set_body_raw("{}", "application/x-amz-json-1.1"),
+        wire::ok(json!({})),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(response)
-            .mount(&server)
-            .await;
+        let server = wire::answering(response).await;
         run_failing(&mut refresh(&server), 1, &[RT]);
     }
 }
 
 #[tokio::test]
 async fn extra_fields_in_answers_are_accepted() {
-    let server = MockServer::start().await;
     let mut t = tokens();
     t["SomethingNew"] = json!({"x": 1});
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(
-                json!({"AuthenticationResult": t, "ChallengeParameters": {}, "Extra": true})
-                    .to_string(),
-                "application/x-amz-json-1.1",
-            ),
-        )
-        .mount(&server)
-        .await;
+    let server = wire::answering(wire::ok(
+        json!({"AuthenticationResult": t, "ChallengeParameters": {}, "Extra": true}),
+    ))
+    .await;
     json_tokens(&run(&mut refresh(&server), 0));
 }

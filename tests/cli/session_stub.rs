@@ -81,11 +81,7 @@ async fn remembered_device_from_login_to_logout() {
     assert!(entry.get("device_key").is_none(), "{entry}");
     assert!(entry.get("device_password").is_none(), "{entry}");
     let out = run_failing(p.cmd().args(["forget-device", "--profile", "dev"]), 2, &[]);
-    assert!(
-        stderr(&out).contains("no remembered device"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "no remembered device");
 
     // Sign out: RevokeToken for the stored refresh token, then the tokens are gone.
     let refresh_token = p.entry("dev")["refresh_token"]
@@ -98,7 +94,7 @@ async fn remembered_device_from_login_to_logout() {
     assert_eq!(revoke["ClientId"], CLIENT);
     assert!(!p.store_file("dev").exists());
     let out = run_failing(p.cmd().args(["token", "--profile", "dev"]), 2, &[]);
-    assert!(stderr(&out).contains("no tokens"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "no tokens");
 }
 
 #[tokio::test]
@@ -122,7 +118,7 @@ async fn a_failed_revoke_removes_nothing_unless_forced() {
     assert_eq!(p.entry("dev"), before);
 
     let out = run(p.cmd().args(["logout", "--profile", "dev", "--force"]), 0);
-    assert!(stderr(&out).contains("anyway"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "anyway");
     assert!(!p.store_file("dev").exists());
     assert_no_secrets(&out, &[&refresh_token]);
 }
@@ -132,11 +128,7 @@ async fn without_remember_device_the_offered_device_is_not_kept() {
     let stub = Stub::start(true).await;
     let p = Profiles::new();
     let out = run(&mut login(&p, &stub), 0);
-    assert!(
-        stderr(&out).contains("--remember-device"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "--remember-device");
     assert!(stub.bodies("ConfirmDevice").is_empty());
     assert!(p.entry("dev").get("device_key").is_none());
 }

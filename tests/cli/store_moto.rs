@@ -27,6 +27,15 @@ fn store(p: &Profiles, s: &Session, extra: &[&str]) -> std::process::Output {
     )
 }
 
+/// Stores the session with its access and ID tokens, as a sign-in would.
+fn store_both_tokens(p: &Profiles, s: &Session) {
+    store(
+        p,
+        s,
+        &["--access-token", &s.access_token, "--id-token", &s.id_token],
+    );
+}
+
 fn token(p: &Profiles, args: &[&str]) -> Command {
     let mut cmd = p.cmd();
     cmd.args(["token", "--profile", "ci"]).args(args);
@@ -45,11 +54,7 @@ fn store_then_token_twice_serves_the_second_from_the_store() {
     let p = Profiles::new();
     let out = store(&p, &s, &[]);
     assert_no_secrets(&out, &secrets(&s));
-    assert!(
-        stderr(&out).contains("created profile ci"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "created profile ci");
 
     // The profile was created from the options, and the store holds the refresh token alone.
     let config = std::fs::read_to_string(p.config()).unwrap();
@@ -103,11 +108,7 @@ fn expiry_within_min_ttl_triggers_a_refresh() {
     let s = moto().session(false);
     let p = Profiles::new();
     // moto's tokens are valid for an hour.
-    store(
-        &p,
-        &s,
-        &["--access-token", &s.access_token, "--id-token", &s.id_token],
-    );
+    store_both_tokens(&p, &s);
 
     let out = run(&mut token(&p, &["--min-ttl", "5m"]), 0);
     assert_eq!(
@@ -123,7 +124,7 @@ fn expiry_within_min_ttl_triggers_a_refresh() {
     assert_ne!(fresh, s.access_token);
     assert_eq!(p.entry("ci")["access_token"], fresh.as_str());
     // Even new tokens are not valid for 2 hours: said once, not an error.
-    assert!(stderr(&out).contains("--min-ttl"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--min-ttl");
 
     // The environment variable sets the same.
     run(token(&p, &[]).env("COGNITO_MIN_TTL", "7200"), 0);
@@ -140,11 +141,7 @@ fn expiry_within_min_ttl_triggers_a_refresh() {
 fn exec_passes_tokens_and_exit_status() {
     let s = moto().session(false);
     let p = Profiles::new();
-    store(
-        &p,
-        &s,
-        &["--access-token", &s.access_token, "--id-token", &s.id_token],
-    );
+    store_both_tokens(&p, &s);
 
     let exec = |args: &[&str]| {
         let mut cmd = p.cmd();
@@ -198,7 +195,7 @@ fn exec_passes_tokens_and_exit_status() {
         2,
         &secrets(&s),
     );
-    assert!(stderr(&out).contains("--allow-nested"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--allow-nested");
     run(
         p.cmd()
             .args(["exec", "--profile", "ci", "--allow-nested", "--", "true"])
@@ -208,11 +205,7 @@ fn exec_passes_tokens_and_exit_status() {
 
     // A command that cannot be run is a clear error.
     let out = run_failing(&mut exec(&["/nonexistent/command"]), 2, &secrets(&s));
-    assert!(
-        stderr(&out).contains("cannot run /nonexistent/command"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "cannot run /nonexistent/command");
 }
 
 #[test]
@@ -282,20 +275,12 @@ fn a_secret_client_refreshes_with_the_profile_settings() {
         0,
     );
     assert_eq!(refreshes(&s), 1);
-    assert!(
-        stderr(&out).contains("from the access token"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "from the access token");
     assert_no_secrets(&out, &[&secret, &s.refresh_token]);
 
     // The variable the profile names is not set: a clear error, before any request.
     let out = run_failing(&mut token(&p, &["--force"]), 2, &secrets(&s));
-    assert!(
-        stderr(&out).contains("MY_POOL_SECRET, which is not set"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "MY_POOL_SECRET, which is not set");
     assert_eq!(refreshes(&s), 1);
 
     // A flag overrides the profile: the wrong secret it names is the one used, and moto
@@ -309,11 +294,7 @@ fn a_secret_client_refreshes_with_the_profile_settings() {
         3,
         &secrets(&s),
     );
-    assert!(
-        stderr(&out).contains("NotAuthorizedException"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "NotAuthorizedException");
     assert_eq!(refreshes(&s), 2);
 }
 
@@ -355,11 +336,7 @@ fn refresh_with_a_profile_uses_and_updates_the_store() {
         2,
         &secrets(&s),
     );
-    assert!(
-        stderr(&out).contains("cognito-refresh store --profile ci"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "cognito-refresh store --profile ci");
     assert_eq!(refreshes(&s), 2);
 }
 

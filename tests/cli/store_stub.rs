@@ -1,17 +1,15 @@
 //! The token store against an HTTP stub answering in Cognito's wire format: refresh token
 //! rotation, concurrent processes, a process dying mid-write, a read-only store.
 
+use crate::support::{jwt, wire};
 use crate::util::*;
 use serde_json::{Value, json};
 use std::os::unix::process::ExitStatusExt as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use wiremock::matchers::{header, method};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-const CLIENT: &str = "4f1example";
 const RT: &str = "rt-original";
-const GET_TOKENS: &str = "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken";
 
 /// GetTokensFromRefreshToken with rotation on: each answer carries a new refresh token
 /// (`rt-rotated-N`) and an access token whose `jti` is N.
@@ -23,66 +21,29 @@ struct Rotating {
 impl Respond for Rotating {
     fn respond(&self, _: &Request) -> ResponseTemplate {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        let access = fake_jwt(json!({
-            "token_use": "access", "username": "alice", "client_id": CLIENT, "jti": n,
-            "exp": 4_102_444_800i64,
-        }));
-        let id = fake_jwt(json!({"token_use": "id", "aud": CLIENT, "exp": 4_102_444_800i64}));
-        ResponseTemplate::new(200)
-            .set_body_raw(
-                json!({"AuthenticationResult": {
-                    "AccessToken": access, "IdToken": id, "ExpiresIn": 3600,
-                    "TokenType": "Bearer", "RefreshToken": format!("rt-rotated-{n}"),
-                }})
-                .to_string(),
-                "application/x-amz-json-1.1",
-            )
-            .set_delay(self.delay)
+        let mut result = wire::tokens_with(&jwt::access_token(json!({"jti": n})));
+        result["RefreshToken"] = json!(format!("rt-rotated-{n}"));
+        wire::auth_result(result).set_delay(self.delay)
     }
 }
 
 async fn stub(delay: Duration) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header("x-amz-target", GET_TOKENS))
-        .respond_with(Rotating {
-            calls: AtomicU64::new(0),
-            delay,
-        })
-        .mount(&server)
-        .await;
+    let rotating = Rotating {
+        calls: AtomicU64::new(0),
+        delay,
+    };
+    wire::mount(&server, "GetTokensFromRefreshToken", rotating).await;
     server
 }
 
 /// The refresh tokens the stub received, in order.
 async fn sent_refresh_tokens(server: &MockServer) -> Vec<String> {
-    server
-        .received_requests()
+    wire::requests(server)
         .await
-        .expect("recording is on")
         .iter()
-        .map(|r| {
-            let body: Value = serde_json::from_slice(&r.body).unwrap();
-            body["RefreshToken"].as_str().unwrap().to_string()
-        })
+        .map(|r| wire::body(r)["RefreshToken"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// Stores RT for profile `ci` aimed at the stub (rotation needs GetTokensFromRefreshToken),
-/// with an access token that expired a minute ago.
-fn store_expired(p: &Profiles, server: &MockServer) {
-    let expired = fake_jwt(json!({
-        "token_use": "access", "username": "alice", "client_id": CLIENT,
-        "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
-    }));
-    run(
-        p.cmd()
-            .args(["store", "--profile", "ci", "--client-id", CLIENT])
-            .args(["--region", "eu-west-1", "--endpoint-url", &server.uri()])
-            .args(["--api", "get-tokens", "--access-token", &expired])
-            .env("COGNITO_REFRESH_TOKEN", RT),
-        0,
-    );
 }
 
 fn token(p: &Profiles) -> assert_cmd::Command {
@@ -95,7 +56,7 @@ fn token(p: &Profiles) -> assert_cmd::Command {
 async fn rotation_replaces_the_stored_refresh_token() {
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
 
     let out = run(&mut token(&p), 0);
     assert_eq!(claims(stdout(&out).trim_end())["jti"], 1);
@@ -122,7 +83,7 @@ async fn rotation_replaces_the_stored_refresh_token() {
 async fn the_rotated_token_is_stored_before_the_command_runs() {
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
     // The command cannot even start: the new refresh token is already safe.
     run_failing(
         p.cmd()
@@ -139,7 +100,7 @@ async fn concurrent_processes_make_one_refresh() {
     // A slow answer keeps the first process inside its refresh while the others start.
     let server = stub(Duration::from_millis(400)).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
 
     let outputs: Vec<std::process::Output> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..16)
@@ -168,7 +129,7 @@ async fn concurrent_processes_make_one_refresh() {
 async fn a_process_killed_between_write_and_rename_leaves_the_old_store() {
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
     let before = std::fs::read(p.store_file("ci")).unwrap();
 
     // The test hook aborts the process after the new file is written and flushed, before it
@@ -213,7 +174,7 @@ async fn a_read_only_store_directory_is_exit_2_before_any_refresh() {
     use std::os::unix::fs::PermissionsExt as _;
     let server = stub(Duration::ZERO).await;
     let p = Profiles::new();
-    store_expired(&p, &server);
+    p.store_expired(&server.uri(), RT);
     let before = std::fs::read(p.store_file("ci")).unwrap();
     std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(0o500)).unwrap();
 
@@ -230,7 +191,7 @@ async fn a_read_only_store_directory_is_exit_2_before_any_refresh() {
         2,
         &[RT, "rt-other"],
     );
-    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "read-only");
 
     std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(0o700)).unwrap();
     assert_eq!(std::fs::read(p.store_file("ci")).unwrap(), before);

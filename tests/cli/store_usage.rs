@@ -1,6 +1,7 @@
 //! Profiles and the token store, refused before anything is sent: corrupt or unknown store
 //! files, permissions, unknown profiles, config errors. No server needed.
 
+use crate::support::jwt;
 use crate::util::*;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt as _;
@@ -62,7 +63,7 @@ fn corrupt_truncated_and_future_store_files_are_reported_and_left_untouched() {
         // The listing still works, and says which one cannot be read.
         let out = run(p.cmd().arg("profiles"), 0);
         assert!(stdout(&out).contains("unreadable"), "{}", stdout(&out));
-        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert_stderr_contains(&out, says);
         assert_no_secrets(&out, &[RT]);
     }
 }
@@ -72,14 +73,14 @@ fn store_files_others_can_read_are_refused() {
     let p = stored();
     set_mode(&p.store_file("ci"), 0o644);
     let out = run_failing(p.cmd().args(["token", "--profile", "ci"]), 2, &[RT]);
-    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("mode 0644"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "chmod 600");
+    assert_stderr_contains(&out, "mode 0644");
     assert_eq!(mode(&p.store_file("ci")), 0o644, "reported, not changed");
 
     set_mode(&p.store_file("ci"), 0o600);
     set_mode(&p.store(), 0o755);
     let out = run_failing(p.cmd().args(["token", "--profile", "ci"]), 2, &[RT]);
-    assert!(stderr(&out).contains("chmod 700"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "chmod 700");
     let out = run_failing(
         p.cmd()
             .args(["store", "--profile", "ci"])
@@ -87,7 +88,7 @@ fn store_files_others_can_read_are_refused() {
         2,
         &[RT, "rt-new"],
     );
-    assert!(stderr(&out).contains("chmod 700"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "chmod 700");
     set_mode(&p.store(), 0o700);
     assert_eq!(p.entry("ci")["refresh_token"], RT);
 }
@@ -102,36 +103,20 @@ fn unknown_and_invalid_profiles_are_exit_2() {
         &["refresh", "--profile", "nope"],
     ] {
         let out = run_failing(p.cmd().args(args), 2, &[]);
-        assert!(
-            stderr(&out).contains("unknown profile nope"),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_contains(&out, "unknown profile nope");
     }
     // Through the environment variable too.
     let out = run_failing(p.cmd().arg("token").env("COGNITO_PROFILE", "nope"), 2, &[]);
-    assert!(
-        stderr(&out).contains("unknown profile nope"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "unknown profile nope");
     let out = run_failing(p.cmd().args(["token", "--profile", "../etc"]), 2, &[]);
-    assert!(
-        stderr(&out).contains("invalid profile name"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "invalid profile name");
     // A profile without tokens yet.
     let out = run_failing(p.cmd().args(["token", "--profile", "ci"]), 2, &[]);
-    assert!(
-        stderr(&out).contains("cognito-refresh store --profile ci"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "cognito-refresh store --profile ci");
     // No profile at all.
     for args in [&["token"][..], &["store"], &["exec", "--", "true"]] {
         let out = run_failing(p.cmd().args(args), 2, &[]);
-        assert!(stderr(&out).contains("--profile NAME"), "{}", stderr(&out));
+        assert_stderr_contains(&out, "--profile NAME");
     }
     assert!(!p.store().exists(), "nothing was created");
 }
@@ -172,7 +157,7 @@ fn a_literal_secret_needs_a_private_config_file() {
         2,
         &[RT, "literal-secret-value"],
     );
-    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "chmod 600");
 
     // A private file is fine: the refresh gets as far as the (closed) endpoint.
     set_mode(&p.config(), 0o600);
@@ -196,7 +181,7 @@ fn store_checks_what_it_is_given() {
         cmd
     };
     let access =
-        fake_jwt(json!({"token_use": "access", "username": "alice", "exp": 4_102_444_800i64}));
+        jwt::unsigned(json!({"token_use": "access", "username": "alice", "exp": jwt::FAR_FUTURE}));
     // Standard input is read when nothing else gives the refresh token.
     for (input, says) in [
         (String::new(), "empty"),
@@ -205,7 +190,7 @@ fn store_checks_what_it_is_given() {
         (format!("Bearer {RT}"), "whitespace"),
     ] {
         let out = run_failing(store().write_stdin(input), 2, &[RT, &access]);
-        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert_stderr_contains(&out, says);
     }
     let out = run_failing(
         store()
@@ -214,16 +199,12 @@ fn store_checks_what_it_is_given() {
         2,
         &[RT],
     );
-    assert!(
-        stderr(&out).contains("access token given cannot be read"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "access token given cannot be read");
     assert!(!p.store_file("ci").exists(), "nothing stored");
 
     // A valid token, with its access token: the expiry and device key come from its claims.
-    let access = fake_jwt(json!({
-        "token_use": "access", "client_id": "client1", "exp": 4_102_444_800i64,
+    let access = jwt::unsigned(json!({
+        "token_use": "access", "client_id": "client1", "exp": jwt::FAR_FUTURE,
         "device_key": "eu-west-1_dev",
     }));
     run(
@@ -282,11 +263,7 @@ fn a_new_profile_keeps_secrets_by_reference_only() {
             .env("COGNITO_REFRESH_TOKEN", RT),
         0,
     );
-    assert!(
-        stderr(&out).contains("not saved in the new profile"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "not saved in the new profile");
     let config = std::fs::read_to_string(p.config()).unwrap();
     for secret in [
         "env-secret-value",
@@ -363,9 +340,5 @@ fn stored_tokens_of_another_client_are_refused() {
         2,
         &[RT],
     );
-    assert!(
-        stderr(&out).contains("issued to app client client1, not client2"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "issued to app client client1, not client2");
 }

@@ -1,5 +1,6 @@
 //! Input the tool refuses before sending anything, and the `decode` command: no server needed.
 
+use crate::support::jwt;
 use crate::util::*;
 use serde_json::{Value, json};
 
@@ -15,7 +16,7 @@ fn refresh() -> assert_cmd::Command {
 #[test]
 fn no_region_is_exit_2() {
     let out = run_failing(&mut refresh(), 2, &[RT]);
-    assert!(stderr(&out).contains("no region"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "no region");
 }
 
 #[test]
@@ -42,10 +43,9 @@ fn region_from_aws_config_file() {
             ]),
         5,
     );
-    assert!(
-        stderr(&out).contains("region ca-central-1 (from the AWS config file's profile)"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "region ca-central-1 (from the AWS config file's profile)",
     );
 }
 
@@ -61,7 +61,7 @@ fn refused_endpoint_is_exit_2() {
             2,
             &[RT],
         );
-        assert!(stderr(&out).contains(url), "{}", stderr(&out));
+        assert_stderr_contains(&out, url);
     }
     // The environment variable is checked the same way.
     let out = run_failing(
@@ -110,7 +110,7 @@ fn missing_refresh_token_is_exit_2() {
         2,
         &[],
     );
-    assert!(stderr(&out).contains("empty"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "empty");
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn unreadable_files_are_exit_2() {
 
 #[test]
 fn what_is_not_a_refresh_token_is_exit_2() {
-    let access = fake_jwt(json!({"token_use": "access", "username": "alice"}));
+    let access = jwt::unsigned(json!({"token_use": "access", "username": "alice"}));
     for (token, says) in [
         (format!("Bearer {RT}"), "whitespace"),
         (format!("\"{RT}\""), "quotes"),
@@ -170,7 +170,7 @@ fn what_is_not_a_refresh_token_is_exit_2() {
             2,
             &[RT, &access],
         );
-        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert_stderr_contains(&out, says);
     }
     // Far too long, or not text at all, through standard input.
     let out = run_failing(
@@ -219,7 +219,7 @@ fn version() {
 #[test]
 fn decode_access_token() {
     let exp = 4_102_444_800i64; // 2100-01-01
-    let token = fake_jwt(json!({"token_use": "access", "username": "alice", "exp": exp}));
+    let token = jwt::unsigned(json!({"token_use": "access", "username": "alice", "exp": exp}));
     let out = run(bin().args(["decode", &token]), 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "jwt");
@@ -231,7 +231,7 @@ fn decode_access_token() {
     assert_eq!(v["signature_checked"], false);
 
     // From standard input, expired.
-    let token = fake_jwt(json!({"token_use": "id", "exp": 1_000_000_000}));
+    let token = jwt::unsigned(json!({"token_use": "id", "exp": 1_000_000_000}));
     let out = run(bin().arg("decode").write_stdin(format!("{token}\n")), 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["token_use"], "id");
@@ -262,6 +262,6 @@ fn decode_refresh_tokens() {
 fn decode_damaged_jwt_is_exit_2() {
     for bad in ["e30.!!!.sig", "e30.bm90IGpzb24.sig", ""] {
         let out = run_failing(bin().arg("decode").write_stdin(bad), 2, &[]);
-        assert!(stderr(&out).contains("token"), "{}", stderr(&out));
+        assert_stderr_contains(&out, "token");
     }
 }

@@ -1,10 +1,12 @@
 //! Helpers shared by the test modules: the binary with a clean environment, the output
-//! contract, fake tokens for the stub, and the check that no secret leaks.
+//! contract, and the check that no secret leaks.
 
+use crate::support::{jwt, wire};
 use assert_cmd::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -26,6 +28,31 @@ pub fn bin() -> Command {
         // Proxies must not carry loopback test traffic anywhere.
         .env("NO_PROXY", "*");
     cmd
+}
+
+/// The binary running `command` (`refresh`, `diagnose`) for the stubs' app client in eu-west-1,
+/// against the stub at `endpoint`, with the stubs' refresh token in the environment.
+pub fn against_stub(command: &str, endpoint: &str) -> Command {
+    let mut cmd = bin();
+    cmd.args([
+        command,
+        "--client-id",
+        wire::CLIENT,
+        "--region",
+        "eu-west-1",
+    ])
+    .args(["--endpoint-url", endpoint])
+    .env("COGNITO_REFRESH_TOKEN", wire::REFRESH_TOKEN);
+    cmd
+}
+
+/// A loopback port that was just free: nothing listens there.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free loopback port")
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `--output json`, the contract: unknown fields fail the test.
@@ -67,27 +94,26 @@ pub struct AwsResult {
     pub new_device_metadata: Option<Value>,
 }
 
-pub fn json_tokens(out: &Output) -> JsonTokens {
+/// Stdout read as `contract`, the JSON a command promises; panics (showing both streams) when
+/// it is not.
+fn parse_stdout<T: DeserializeOwned>(out: &Output, contract: &str) -> T {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "stdout is not the JSON contract ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "stdout is not the {contract} ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
         )
     })
+}
+
+pub fn json_tokens(out: &Output) -> JsonTokens {
+    parse_stdout(out, "JSON contract")
 }
 
 /// The claims of a JWT, unverified.
 pub fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).expect("three parts");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
-}
-
-/// An unsigned JWT with these claims, for the stub to answer with.
-pub fn fake_jwt(claims: Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "kid": "test"}).to_string());
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!("{header}.{payload}.c2lnbmF0dXJl")
 }
 
 pub fn stderr(out: &Output) -> String {
@@ -126,6 +152,13 @@ pub fn run_failing(cmd: &mut Command, code: i32, secrets: &[&str]) -> Output {
     assert!(!err.contains("backtrace"), "{err}");
     assert_no_secrets(&out, secrets);
     out
+}
+
+/// Asserts that stderr says `text`, showing stderr when it does not.
+#[track_caller]
+pub fn assert_stderr_contains(out: &Output, text: &str) {
+    let err = stderr(out);
+    assert!(err.contains(text), "{err}");
 }
 
 pub fn assert_no_secrets(out: &Output, secrets: &[&str]) {
@@ -175,6 +208,23 @@ impl Profiles {
         serde_json::from_str(&text).expect("the store file is JSON")
     }
 
+    /// Stores `refresh_token` for profile `ci` of the stubs' app client, aimed at the stub at
+    /// `endpoint` through GetTokensFromRefreshToken (which rotation needs), with an access token
+    /// that expired a minute ago: the profile's next `token` refreshes.
+    pub fn store_expired(&self, endpoint: &str, refresh_token: &str) {
+        let expired = jwt::access_token(json!({
+            "exp": time::OffsetDateTime::now_utc().unix_timestamp() - 60,
+        }));
+        run(
+            self.cmd()
+                .args(["store", "--profile", "ci", "--client-id", wire::CLIENT])
+                .args(["--region", "eu-west-1", "--endpoint-url", endpoint])
+                .args(["--api", "get-tokens", "--access-token", &expired])
+                .env("COGNITO_REFRESH_TOKEN", refresh_token),
+            0,
+        );
+    }
+
     /// Writes the config file, 0600 in a 0700 directory.
     pub fn write_config(&self, text: &str) {
         use std::os::unix::fs::PermissionsExt as _;
@@ -184,6 +234,31 @@ impl Profiles {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::write(&path, text).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// A stand-in for the instance metadata service, where the binary is pointed (by
+/// AWS_EC2_METADATA_SERVICE_ENDPOINT, set to `endpoint()`) to show that it never asks it: it
+/// accepts no connection, and a test asserts that none was waiting.
+pub struct Imds(std::net::TcpListener);
+
+impl Imds {
+    pub fn new() -> Imds {
+        Imds(std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.0.local_addr().unwrap())
+    }
+
+    /// Asserts that nothing connected.
+    pub fn assert_not_contacted(&self) {
+        self.0.set_nonblocking(true).unwrap();
+        assert_eq!(
+            self.0.accept().map(|_| ()).unwrap_err().kind(),
+            std::io::ErrorKind::WouldBlock,
+            "the metadata service was contacted"
+        );
     }
 }
 
@@ -258,13 +333,7 @@ impl Report {
 /// The JSON report of a `diagnose -o json` run, after checking its exit code against the
 /// report's own.
 pub fn report(out: &Output) -> Report {
-    let r: Report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not the diagnose JSON contract ({e}):\n{}\nstderr:\n{}",
-            stdout(out),
-            stderr(out)
-        )
-    });
+    let r: Report = parse_stdout(out, "diagnose JSON contract");
     assert_eq!(out.status.code(), Some(r.exit_code), "{r:#?}");
     assert_eq!(r.refreshed, r.exit_code == 0, "{r:#?}");
     r

@@ -4,18 +4,17 @@
 //! refresh tokens that need their confirmed DEVICE_KEY), ForgetDevice, RevokeToken and
 //! GlobalSignOut. Every request is recorded for the tests to inspect.
 
+use super::jwt;
 use super::srp_server::{Exchange, Verifier};
-use crate::util::fake_jwt;
+use super::wire::{self, error, ok};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-pub const CLIENT: &str = "4f1example";
-pub const POOL: &str = "eu-west-1_Stub1";
+pub use super::wire::{CLIENT, POOL};
 pub const USERNAME: &str = "alice";
 /// The real username, as Cognito names it in challenges and tokens.
 pub const USER_ID: &str = "8a6b1c2d-0000-4000-8000-000000000001";
@@ -55,10 +54,7 @@ impl Stub {
             track_devices,
             ..State::default()
         }));
-        Mock::given(method("POST"))
-            .respond_with(Responder(state.clone()))
-            .mount(&server)
-            .await;
+        wire::mount_any(&server, Responder(state.clone())).await;
         Stub {
             server: Arc::new(server),
             state,
@@ -100,20 +96,6 @@ impl Respond for Responder {
         state.requests.push((target.clone(), body.clone()));
         state.handle(&target, &body)
     }
-}
-
-pub fn error(kind: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(400)
-        .insert_header("x-amzn-ErrorType", format!("{kind}:").as_str())
-        .insert_header("x-amzn-ErrorMessage", message)
-        .set_body_raw(
-            json!({"__type": kind, "message": message}).to_string(),
-            "application/x-amz-json-1.1",
-        )
-}
-
-fn ok(body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1")
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -285,15 +267,15 @@ impl State {
             (None, false) => None,
         };
         let mut claims = json!({"sub": USER_ID, "username": USER_ID, "client_id": CLIENT,
-            "token_use": "access", "exp": 4_102_444_800i64, "jti": format!("jti-{n}"),
+            "token_use": "access", "exp": jwt::FAR_FUTURE, "jti": format!("jti-{n}"),
             "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}")});
         if let Some(d) = &device_key {
             claims["device_key"] = json!(d);
         }
         let mut result = json!({
-            "AccessToken": fake_jwt(claims),
-            "IdToken": fake_jwt(json!({"cognito:username": USER_ID, "token_use": "id",
-                                       "aud": CLIENT, "exp": 4_102_444_800i64})),
+            "AccessToken": jwt::unsigned(claims),
+            "IdToken": jwt::unsigned(json!({"cognito:username": USER_ID, "token_use": "id",
+                                       "aud": CLIENT, "exp": jwt::FAR_FUTURE})),
             "ExpiresIn": 3600, "TokenType": "Bearer",
         });
         if sign_in {

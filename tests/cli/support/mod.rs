@@ -2,8 +2,10 @@
 
 pub mod cognito_local;
 pub mod cognito_stub;
+pub mod jwt;
 pub mod moto;
 pub mod srp_server;
+pub mod wire;
 
 pub use cognito_local::cognito_local;
 pub use moto::{Moto, Requests, SETUP_HINT, Session, moto, python};

@@ -1,0 +1,145 @@
+//! Cognito's wire format, for the HTTP stubs: its answers (errors as the service sends them,
+//! AuthenticationResult and other bodies), mocks for one X-Amz-Target operation, and the
+//! requests a stub received.
+
+use super::jwt;
+use serde_json::{Value, json};
+use wiremock::matchers::{HeaderExactMatcher, header, method};
+use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
+
+/// The app client the stubs' tokens are issued to.
+pub const CLIENT: &str = "4f1example";
+/// The user pool the stubs' tokens come from.
+pub const POOL: &str = "eu-west-1_Stub1";
+/// A refresh token as Cognito hands them out: an encrypted JWT (JWE), opaque to its holder.
+pub const REFRESH_TOKEN: &str =
+    "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
+
+/// The JSON object `object` with the fields of the object `extra` added, or replacing its own.
+pub fn with(mut object: Value, extra: Value) -> Value {
+    let fields = extra
+        .as_object()
+        .expect("extra fields are an object")
+        .clone();
+    object.as_object_mut().expect("an object").extend(fields);
+    object
+}
+
+/// The content type of Cognito's requests and answers.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// What precedes the operation's name in the X-Amz-Target header.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+/// A Cognito error exactly as the service sends it, with HTTP 400 as client errors come.
+pub fn error(kind: &str, message: &str) -> ResponseTemplate {
+    error_status(400, kind, message)
+}
+
+/// A Cognito error with another HTTP status (500 for InternalErrorException).
+pub fn error_status(status: u16, kind: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-ErrorType", format!("{kind}:").as_str())
+        .insert_header("x-amzn-ErrorMessage", message)
+        .set_body_raw(
+            json!({"__type": kind, "message": message}).to_string(),
+            CONTENT_TYPE,
+        )
+}
+
+/// Refused: the refresh token is not one Cognito accepts from this request.
+pub fn invalid_refresh_token() -> ResponseTemplate {
+    error("NotAuthorizedException", "Invalid Refresh Token.")
+}
+
+/// A successful answer with this body.
+pub fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body.to_string(), CONTENT_TYPE)
+}
+
+/// A successful sign-in or refresh: `{"AuthenticationResult": result}`.
+pub fn auth_result(result: Value) -> ResponseTemplate {
+    ok(json!({"AuthenticationResult": result}))
+}
+
+/// An AuthenticationResult with this access token, `jwt::id_token()`, and an hour's validity;
+/// no refresh token.
+pub fn tokens_with(access_token: &str) -> Value {
+    json!({
+        "AccessToken": access_token,
+        "IdToken": jwt::id_token(),
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    })
+}
+
+/// `tokens_with` the access token `jwt::access_token(json!({}))`.
+pub fn tokens() -> Value {
+    tokens_with(&jwt::access_token(json!({})))
+}
+
+/// Matches requests for `operation` (e.g. `InitiateAuth`) by their X-Amz-Target header.
+pub fn target(operation: &str) -> HeaderExactMatcher {
+    header(
+        "x-amz-target",
+        format!("{TARGET_PREFIX}{operation}").as_str(),
+    )
+}
+
+/// A mock for the requests of one operation, to finish with `respond_with` and `mount`.
+pub fn on(operation: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(target(operation))
+}
+
+/// A mock for every request, whatever its operation.
+pub fn on_any() -> MockBuilder {
+    Mock::given(method("POST"))
+}
+
+/// Answers every request for `operation` with `response`.
+pub async fn mount(server: &MockServer, operation: &str, response: impl Respond + 'static) {
+    on(operation).respond_with(response).mount(server).await;
+}
+
+/// Answers every request, whatever its operation, with `response`.
+pub async fn mount_any(server: &MockServer, response: impl Respond + 'static) {
+    on_any().respond_with(response).mount(server).await;
+}
+
+/// A stub that answers every request with `response`.
+pub async fn answering(response: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    mount_any(&server, response).await;
+    server
+}
+
+/// The requests `server` received, in order.
+pub async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.expect("recording is on")
+}
+
+/// A request's JSON body.
+pub fn body(req: &Request) -> Value {
+    serde_json::from_slice(&req.body).expect("a JSON request body")
+}
+
+/// A request's operation, from its X-Amz-Target header.
+pub fn operation(req: &Request) -> String {
+    let t = req.headers.get("x-amz-target").expect("an X-Amz-Target");
+    let t = t.to_str().expect("a readable X-Amz-Target");
+    t.trim_start_matches(TARGET_PREFIX).to_string()
+}
+
+/// The operations of these requests, in order.
+pub fn operations(reqs: &[Request]) -> Vec<String> {
+    reqs.iter().map(operation).collect()
+}
+
+/// The bodies of the requests `server` received for `operation`, in order.
+pub async fn bodies(server: &MockServer, operation_name: &str) -> Vec<Value> {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.headers.contains_key("x-amz-target") && operation(r) == operation_name)
+        .map(body)
+        .collect()
+}
