@@ -3,7 +3,7 @@
 
 use super::RefreshApi;
 use super::connection::Connection;
-use super::plan::RefreshRequest;
+use super::request::RefreshRequest;
 use crate::Error;
 pub use crate::error::Operation;
 use crate::error::{Endpoint, Reason, Refusal, Sent};
@@ -29,12 +29,12 @@ impl<'a> Context<'a> {
         secrets.extend(hash.clone());
         Context {
             connection,
-            operation: refresh_operation(request.api),
+            operation: refresh_operation(request.api()),
             sent: Sent {
                 client_id: request.client_id.clone(),
                 region: connection.region.clone(),
-                device_key: request.device_key.clone(),
-                secret_hash_username: hash.and(request.username.clone()),
+                device_key: request.device_key().map(str::to_string),
+                secret_hash_username: hash.and(request.username().map(str::to_string)),
                 client_secret: request.client_secret.is_some(),
             },
             secrets,
@@ -248,19 +248,27 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
 mod tests {
     use super::*;
     use crate::ErrorKind;
+    use crate::api::request::Via;
     use std::time::Duration;
 
     fn request(secret: bool, device_key: Option<&str>, api: RefreshApi) -> RefreshRequest {
-        RefreshRequest {
-            client_id: "client1".into(),
-            refresh_token: SecretString::from("refresh-token-value"),
-            client_secret: secret.then(|| SecretString::from("client-secret-value")),
-            username: secret.then(|| "alice@example.com".to_string()),
-            device_key: device_key.map(str::to_string),
-            api,
-            client_metadata: Vec::new(),
-            token_url: None,
-        }
+        let device_key = device_key.map(str::to_string);
+        RefreshRequest::new(
+            "client1",
+            SecretString::from("refresh-token-value"),
+            secret.then(|| SecretString::from("client-secret-value")),
+            match api {
+                RefreshApi::GetTokens => Via::GetTokens {
+                    device_key,
+                    client_metadata: Vec::new(),
+                },
+                _ => Via::InitiateAuth {
+                    username: secret.then(|| "alice@example.com".to_string()),
+                    device_key,
+                    client_metadata: Vec::new(),
+                },
+            },
+        )
     }
 
     fn connection() -> Connection {

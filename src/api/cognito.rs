@@ -1,30 +1,28 @@
 //! The refresh calls through the AWS SDK: InitiateAuth and GetTokensFromRefreshToken.
 
-use super::RefreshApi;
 use super::classify::Context;
 use super::connection::Connection;
-use super::plan::RefreshRequest;
+use super::request::{RefreshRequest, Via};
 use crate::tokens::{NewDevice, Tokens, now_unix};
 use crate::{Error, ErrorKind};
-use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
 use secrecy::{ExposeSecret, SecretString};
 
-/// Calls the refresh API the request names and returns the new tokens.
-pub async fn refresh(
-    client: &Client,
+/// A refresh through InitiateAuth (REFRESH_TOKEN_AUTH) or GetTokensFromRefreshToken; a request
+/// for the token endpoint is not one of these, and is refused before anything is sent.
+pub(crate) async fn refresh(
     connection: &Connection,
     request: &RefreshRequest,
 ) -> Result<Tokens, Error> {
+    let client = connection.client();
     let ctx = Context::refresh(connection, request);
-    let result = match request.api {
-        RefreshApi::OAuth2 => {
-            return Err(Error::new(
-                ErrorKind::Other,
-                "the OAuth2 token endpoint is not called through the SDK: use refresh::refresh",
-            ));
-        }
-        RefreshApi::InitiateAuth => {
+    let operation = request.api().operation();
+    let result = match &request.via {
+        Via::InitiateAuth {
+            device_key,
+            client_metadata,
+            ..
+        } => {
             let mut call = client
                 .initiate_auth()
                 .auth_flow(AuthFlowType::RefreshTokenAuth)
@@ -33,10 +31,10 @@ pub async fn refresh(
             if let Some(hash) = request.secret_hash() {
                 call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
             }
-            if let Some(key) = &request.device_key {
+            if let Some(key) = device_key {
                 call = call.auth_parameters("DEVICE_KEY", key);
             }
-            for (k, v) in &request.client_metadata {
+            for (k, v) in client_metadata {
                 call = call.client_metadata(k, v);
             }
             call.send()
@@ -44,7 +42,10 @@ pub async fn refresh(
                 .map_err(|e| ctx.error(e))?
                 .authentication_result
         }
-        RefreshApi::GetTokens => {
+        Via::GetTokens {
+            device_key,
+            client_metadata,
+        } => {
             let mut call = client
                 .get_tokens_from_refresh_token()
                 .client_id(&request.client_id)
@@ -52,10 +53,10 @@ pub async fn refresh(
             if let Some(secret) = &request.client_secret {
                 call = call.client_secret(secret.expose_secret());
             }
-            if let Some(key) = &request.device_key {
+            if let Some(key) = device_key {
                 call = call.device_key(key);
             }
-            for (k, v) in &request.client_metadata {
+            for (k, v) in client_metadata {
                 call = call.client_metadata(k, v);
             }
             call.send()
@@ -63,17 +64,23 @@ pub async fn refresh(
                 .map_err(|e| ctx.error(e))?
                 .authentication_result
         }
+        Via::TokenEndpoint { .. } => {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "a refresh at the token endpoint is not an SDK call",
+            ));
+        }
     };
     let result = result.ok_or_else(|| {
         Error::new(
             ErrorKind::Other,
             format!(
-                "{} answered without an AuthenticationResult (a challenge instead of tokens)",
-                request.api.operation()
+                "{operation} answered without an AuthenticationResult (a challenge instead of \
+                 tokens)"
             ),
         )
     })?;
-    tokens(result, request.api.operation())
+    tokens(result, operation)
 }
 
 /// The tokens of an `AuthenticationResult`, from `operation`.

@@ -5,6 +5,7 @@ pub mod cognito;
 pub mod connection;
 pub mod oauth2;
 pub mod plan;
+pub mod request;
 
 use crate::Error;
 use crate::tokens::Tokens;
@@ -48,19 +49,30 @@ impl RefreshApi {
     }
 }
 
-/// Runs a plan: one refresh call, with the plan's timeout and retries.
+/// Runs a plan: one refresh, through the API the plan names, with its timeout and retries. The
+/// one way to refresh: `refresh`, `token`, `exec`, `diagnose` and sign-in's follow-ups all come
+/// here.
 pub async fn refresh(plan: &Plan) -> Result<Tokens, Error> {
-    if let (RefreshApi::OAuth2, Some(url)) = (plan.request.api, &plan.request.token_url) {
-        return oauth2::refresh(&oauth2::OAuth2Request {
-            token_url: url,
-            client_id: &plan.request.client_id,
-            client_secret: plan.request.client_secret.as_ref(),
-            refresh_token: &plan.request.refresh_token,
-            timeout: plan.connection.timeout,
-            max_attempts: plan.connection.max_attempts,
-        })
-        .await;
+    execute(&plan.connection, &plan.request).await
+}
+
+/// Sends `request` through its API, at `connection` (the SDK's APIs) or its token endpoint.
+pub(crate) async fn execute(
+    connection: &connection::Connection,
+    request: &request::RefreshRequest,
+) -> Result<Tokens, Error> {
+    match &request.via {
+        request::Via::TokenEndpoint { token_url } => {
+            oauth2::refresh(&oauth2::OAuth2Request {
+                token_url,
+                client_id: &request.client_id,
+                client_secret: request.client_secret.as_ref(),
+                refresh_token: &request.refresh_token,
+                timeout: connection.timeout,
+                max_attempts: connection.max_attempts,
+            })
+            .await
+        }
+        _ => cognito::refresh(connection, request).await,
     }
-    let client = plan.connection.client();
-    cognito::refresh(&client, &plan.connection, &plan.request).await
 }

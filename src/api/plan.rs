@@ -2,11 +2,11 @@
 
 use super::RefreshApi;
 use super::connection::Connection;
+use super::request::{RefreshRequest, Via};
 use crate::Error;
 use crate::endpoint::parse_endpoint;
 use crate::jwt::{self, Claims};
 use crate::region::{self, aws_profile_region};
-use crate::secret_hash::secret_hash;
 use crate::text::Setting;
 use crate::tokens::Note;
 use secrecy::{ExposeSecret, SecretString};
@@ -212,33 +212,6 @@ impl RefreshOptions {
     pub fn set_client_metadata(mut self, metadata: Vec<(String, String)>) -> Self {
         self.client_metadata = metadata;
         self
-    }
-}
-
-/// The request as it will be sent.
-#[derive(Debug, Clone)]
-pub struct RefreshRequest {
-    pub client_id: String,
-    pub refresh_token: SecretString,
-    pub client_secret: Option<SecretString>,
-    /// The username SECRET_HASH is computed with (InitiateAuth with a secret only).
-    pub username: Option<String>,
-    pub device_key: Option<String>,
-    pub api: RefreshApi,
-    pub client_metadata: Vec<(String, String)>,
-    /// The token endpoint, for [`RefreshApi::OAuth2`].
-    pub token_url: Option<url::Url>,
-}
-
-impl RefreshRequest {
-    /// SECRET_HASH, for InitiateAuth with a client secret.
-    pub fn secret_hash(&self) -> Option<SecretString> {
-        match (self.api, &self.client_secret, &self.username) {
-            (RefreshApi::InitiateAuth, Some(secret), Some(username)) => {
-                Some(secret_hash(secret, username, &self.client_id))
-            }
-            _ => None,
-        }
     }
 }
 
@@ -466,16 +439,23 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
             timeout: o.timeout,
             max_attempts: o.max_attempts,
         },
-        request: RefreshRequest {
-            client_id: o.client_id,
-            refresh_token: o.refresh_token,
-            client_secret: o.client_secret,
-            username,
-            device_key,
-            api: o.api,
-            client_metadata: o.client_metadata,
-            token_url,
-        },
+        request: RefreshRequest::new(
+            o.client_id,
+            o.refresh_token,
+            o.client_secret,
+            match (o.api, token_url) {
+                (RefreshApi::OAuth2, Some(token_url)) => Via::TokenEndpoint { token_url },
+                (RefreshApi::GetTokens, _) => Via::GetTokens {
+                    device_key,
+                    client_metadata: o.client_metadata,
+                },
+                _ => Via::InitiateAuth {
+                    username,
+                    device_key,
+                    client_metadata: o.client_metadata,
+                },
+            },
+        ),
         notes,
     })
 }
@@ -665,14 +645,14 @@ mod tests {
             .region("eu-west-1")
             .client_secret("s".into())
             .username("alice");
-        assert_eq!(run(o).unwrap().request.username.as_deref(), Some("alice"));
+        assert_eq!(run(o).unwrap().request.username(), Some("alice"));
 
         // From the access token, else the ID token.
         let mut o = options().region("eu-west-1").client_secret("s".into());
         o.access_token = access(json!({"username": "uuid-1", "client_id": "client1"}));
         o.id_token = access(json!({"cognito:username": "uuid-2", "aud": "client1"}));
         let p = run(o).unwrap();
-        assert_eq!(p.request.username.as_deref(), Some("uuid-1"));
+        assert_eq!(p.request.username(), Some("uuid-1"));
         assert!(
             p.notes
                 .iter()
@@ -681,7 +661,7 @@ mod tests {
 
         let mut o = options().region("eu-west-1").client_secret("s".into());
         o.id_token = access(json!({"cognito:username": "uuid-2"}));
-        assert_eq!(run(o).unwrap().request.username.as_deref(), Some("uuid-2"));
+        assert_eq!(run(o).unwrap().request.username(), Some("uuid-2"));
 
         // None known: the error says so and points at --api get-tokens.
         let e = run(options().region("eu-west-1").client_secret("s".into())).unwrap_err();
@@ -695,7 +675,7 @@ mod tests {
             .client_secret("s".into())
             .api(RefreshApi::GetTokens);
         let p = run(o).unwrap();
-        assert_eq!(p.request.username, None);
+        assert_eq!(p.request.username(), None);
         assert!(p.request.secret_hash().is_none());
     }
 
@@ -707,7 +687,7 @@ mod tests {
             .username("alice@example.com");
         o.access_token = access(json!({"username": "8a6b-uuid"}));
         let p = run(o).unwrap();
-        assert_eq!(p.request.username.as_deref(), Some("alice@example.com"));
+        assert_eq!(p.request.username(), Some("alice@example.com"));
         assert!(
             p.notes
                 .iter()
@@ -719,13 +699,10 @@ mod tests {
     fn device_key_from_access_token() {
         let mut o = options().region("eu-west-1");
         o.access_token = access(json!({"device_key": "eu-west-1_dev1"}));
-        assert_eq!(
-            run(o).unwrap().request.device_key.as_deref(),
-            Some("eu-west-1_dev1")
-        );
+        assert_eq!(run(o).unwrap().request.device_key(), Some("eu-west-1_dev1"));
         let mut o = options().region("eu-west-1").device_key("given");
         o.access_token = access(json!({"device_key": "eu-west-1_dev1"}));
-        assert_eq!(run(o).unwrap().request.device_key.as_deref(), Some("given"));
+        assert_eq!(run(o).unwrap().request.device_key(), Some("given"));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 use super::offline::Facts;
 use super::{Check, Sent, Status, token_is_dead};
 use crate::api::connection::Connection;
-use crate::api::plan::{Plan, RefreshOptions, RefreshRequest};
+use crate::api::plan::{Plan, RefreshOptions};
+use crate::api::request::{RefreshRequest, Via};
 use crate::api::{self, RefreshApi};
 use crate::{Error, ErrorKind, Reason, SecretString};
 
@@ -33,20 +34,19 @@ pub(super) struct Variant {
 
 pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) -> Run {
     let connection = &plan.connection;
-    let client = connection.client();
     let first = &plan.request;
     let sent = Sent {
-        api: first.api,
-        device_key: first.device_key.clone(),
-        username: first.username.clone(),
+        api: first.api(),
+        device_key: first.device_key().map(str::to_string),
+        username: first.username().map(str::to_string),
     };
-    let error = match api::cognito::refresh(&client, connection, first).await {
+    let error = match api::execute(connection, first).await {
         Ok(tokens) => {
             let rotated = tokens.refresh_token.is_some();
             let mut check = Check::new(
                 "refresh",
                 Status::Ok,
-                format!("{} issued new tokens", first.api.operation()),
+                format!("{} issued new tokens", first.api().operation()),
             )
             .detail(describe(first, connection));
             if rotated {
@@ -68,14 +68,14 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
     let mut refresh = Check::new(
         "refresh",
         Status::Problem,
-        format!("{} refused: {error}", first.api.operation()),
+        format!("{} refused: {error}", first.api().operation()),
     )
     .detail(describe(first, connection));
     let mut checks = Vec::new();
     let mut new_refresh_token = None;
     let mut succeeded = None;
     for variant in variants(first, &error, options, facts) {
-        match api::cognito::refresh(&client, connection, &variant.request).await {
+        match api::execute(connection, &variant.request).await {
             Ok(tokens) => {
                 // The fix belongs to the failed refresh; this check says what worked.
                 let mut check = Check::new(
@@ -128,18 +128,19 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
 /// What a request sends, without its secrets.
 fn describe(r: &RefreshRequest, connection: &Connection) -> String {
     let mut parts = Vec::new();
-    match r.api {
-        RefreshApi::InitiateAuth => {
-            match (&r.client_secret, &r.username) {
+    let mut to = connection.endpoint_display();
+    match &r.via {
+        Via::InitiateAuth { device_key, .. } => {
+            match (&r.client_secret, r.username()) {
                 (Some(_), Some(u)) => parts.push(format!("SECRET_HASH for {u:?}")),
                 _ => parts.push("no SECRET_HASH".to_string()),
             }
-            match &r.device_key {
+            match device_key {
                 Some(k) => parts.push(format!("DEVICE_KEY {k}")),
                 None => parts.push("no DEVICE_KEY".to_string()),
             }
         }
-        RefreshApi::GetTokens => {
+        Via::GetTokens { device_key, .. } => {
             parts.push(
                 if r.client_secret.is_some() {
                     "the client secret"
@@ -148,24 +149,27 @@ fn describe(r: &RefreshRequest, connection: &Connection) -> String {
                 }
                 .to_string(),
             );
-            match &r.device_key {
+            match device_key {
                 Some(k) => parts.push(format!("DeviceKey {k}")),
                 None => parts.push("no DeviceKey".to_string()),
             }
         }
-        RefreshApi::OAuth2 => parts.push(
-            if r.client_secret.is_some() {
-                "the client secret as HTTP Basic"
-            } else {
-                "no client secret"
-            }
-            .to_string(),
-        ),
+        Via::TokenEndpoint { token_url } => {
+            to = token_url.to_string();
+            parts.push(
+                if r.client_secret.is_some() {
+                    "the client secret as HTTP Basic"
+                } else {
+                    "no client secret"
+                }
+                .to_string(),
+            );
+        }
     }
     format!(
         "sent {} to {} for app client {} with {}",
-        r.api.operation(),
-        connection.endpoint_display(),
+        r.api().operation(),
+        to,
         r.client_id,
         parts.join(", ")
     )
@@ -199,67 +203,54 @@ pub(super) fn variants(
     let token_device = facts.device_key();
     if invalid || unexplained {
         if let Some(Some(claim)) = token_device
-            && first.device_key.as_deref() != Some(claim)
+            && first.device_key() != Some(claim)
         {
             out.push(Variant {
                 id: "attempt.device-key-from-token",
                 label: format!(
                     "with the access token's device key {claim} instead of {}",
-                    first.device_key.as_deref().unwrap_or("none")
+                    first.device_key().unwrap_or("none")
                 ),
-                request: RefreshRequest {
-                    device_key: Some(claim.to_string()),
-                    ..first.clone()
-                },
+                request: first.with_device_key(Some(claim.to_string())),
                 fix: format!("pass --device-key {claim} (the access token's device_key claim)"),
             });
         }
-        if let Some(sent) = &first.device_key
+        if let Some(sent) = first.device_key()
             && !matches!(token_device, Some(Some(_)))
         {
             out.push(Variant {
                 id: "attempt.without-device-key",
                 label: format!("without the device key {sent}"),
-                request: RefreshRequest {
-                    device_key: None,
-                    ..first.clone()
-                },
+                request: first.with_device_key(None),
                 fix: "send no device key: leave out --device-key and COGNITO_DEVICE_KEY".into(),
             });
         }
     }
     if (hash || unexplained)
-        && first.api == RefreshApi::InitiateAuth
+        && first.api() == RefreshApi::InitiateAuth
         && first.client_secret.is_some()
         && let Some((real, from)) = facts.username()
-        && first.username.as_deref() != Some(real)
+        && first.username() != Some(real)
     {
         out.push(Variant {
             id: "attempt.username-from-token",
             label: format!(
                 "with SECRET_HASH for {real:?} (the {from}'s username) instead of {:?}",
-                first.username.as_deref().unwrap_or_default()
+                first.username().unwrap_or_default()
             ),
-            request: RefreshRequest {
-                username: Some(real.to_string()),
-                ..first.clone()
-            },
+            request: first.with_username(Some(real.to_string())),
             fix: format!(
                 "compute SECRET_HASH with the user's real username: pass --username {real:?}, or \
                  leave --username out to read it from the {from}"
             ),
         });
     }
-    match first.api {
-        RefreshApi::InitiateAuth if invalid || flow_refused || hash => out.push(Variant {
+    match (first.api(), first.through_get_tokens()) {
+        (RefreshApi::InitiateAuth, Some(request)) if invalid || flow_refused || hash => out.push(Variant {
             id: "attempt.get-tokens",
             label: "through GetTokensFromRefreshToken (the client secret itself, no SECRET_HASH)"
                 .into(),
-            request: RefreshRequest {
-                api: RefreshApi::GetTokens,
-                username: None,
-                ..first.clone()
-            },
+            request,
             fix: if hash {
                 "refresh with --api get-tokens, which needs no username, or compute SECRET_HASH \
                  with the user's real username"
@@ -270,20 +261,19 @@ pub(super) fn variants(
                     .into()
             },
         }),
-        RefreshApi::GetTokens if invalid => {
+        (RefreshApi::GetTokens, _) if invalid => {
             let username = options
                 .username
                 .clone()
                 .or_else(|| facts.username().map(|(u, _)| u.to_string()));
-            if first.client_secret.is_none() || username.is_some() {
+            if (first.client_secret.is_none() || username.is_some())
+                && let Some(request) =
+                    first.through_initiate_auth(first.client_secret.as_ref().and(username))
+            {
                 out.push(Variant {
                     id: "attempt.initiate-auth",
                     label: "through InitiateAuth REFRESH_TOKEN_AUTH".into(),
-                    request: RefreshRequest {
-                        api: RefreshApi::InitiateAuth,
-                        username: first.client_secret.as_ref().and(username),
-                        ..first.clone()
-                    },
+                    request,
                     fix: "refresh with --api initiate-auth: GetTokensFromRefreshToken is reported \
                           to refuse refresh tokens from ADMIN_NO_SRP_AUTH sign-ins"
                         .into(),
@@ -294,7 +284,13 @@ pub(super) fn variants(
     }
 
     // Never the same request twice.
-    let key = |r: &RefreshRequest| (r.api, r.device_key.clone(), r.username.clone());
+    let key = |r: &RefreshRequest| {
+        (
+            r.api(),
+            r.device_key().map(str::to_string),
+            r.username().map(str::to_string),
+        )
+    };
     let mut seen = vec![key(first)];
     out.retain(|v| {
         let k = key(&v.request);
@@ -318,16 +314,23 @@ mod tests {
         username: Option<&str>,
         device: Option<&str>,
     ) -> RefreshRequest {
-        RefreshRequest {
-            client_id: "client1".into(),
-            refresh_token: SecretString::from("rt"),
-            client_secret: secret.then(|| SecretString::from("s")),
-            username: username.map(str::to_string),
-            device_key: device.map(str::to_string),
-            api,
-            client_metadata: Vec::new(),
-            token_url: None,
-        }
+        let device_key = device.map(str::to_string);
+        RefreshRequest::new(
+            "client1",
+            SecretString::from("rt"),
+            secret.then(|| SecretString::from("s")),
+            match api {
+                RefreshApi::GetTokens => Via::GetTokens {
+                    device_key,
+                    client_metadata: Vec::new(),
+                },
+                _ => Via::InitiateAuth {
+                    username: username.map(str::to_string),
+                    device_key,
+                    client_metadata: Vec::new(),
+                },
+            },
+        )
     }
 
     fn facts(access: Option<Value>) -> (RefreshOptions, Facts) {
@@ -354,10 +357,10 @@ mod tests {
             ids(&v),
             ["attempt.device-key-from-token", "attempt.get-tokens"]
         );
-        assert_eq!(v[0].request.device_key.as_deref(), Some("dev-claim"));
+        assert_eq!(v[0].request.device_key(), Some("dev-claim"));
         assert!(v[0].fix.contains("--device-key dev-claim"));
-        assert_eq!(v[1].request.api, RefreshApi::GetTokens);
-        assert_eq!(v[1].request.device_key.as_deref(), Some("dev-given"));
+        assert_eq!(v[1].request.api(), RefreshApi::GetTokens);
+        assert_eq!(v[1].request.device_key(), Some("dev-given"));
 
         // A device key given while the token names none: try without it.
         let (o, f) = facts(Some(json!({})));
@@ -366,7 +369,7 @@ mod tests {
             ids(&v),
             ["attempt.without-device-key", "attempt.get-tokens"]
         );
-        assert_eq!(v[0].request.device_key, None);
+        assert_eq!(v[0].request.device_key(), None);
 
         // The device key sent is the token's: nothing to change about it.
         let (o, f) = facts(Some(json!({"device_key": "dev-claim"})));
@@ -426,8 +429,8 @@ mod tests {
             ids(&v),
             ["attempt.username-from-token", "attempt.get-tokens"]
         );
-        assert_eq!(v[0].request.username.as_deref(), Some("8a6b-uuid"));
-        assert!(v[1].request.username.is_none());
+        assert_eq!(v[0].request.username(), Some("8a6b-uuid"));
+        assert!(v[1].request.username().is_none());
 
         // Unexplained refusals (emulators): the username, not the other API.
         let v = variants(&first, &not_authorized(""), &o, &f);
@@ -459,7 +462,7 @@ mod tests {
         let (o, f) = facts(Some(json!({"username": "u1"})));
         let v = variants(&first, &not_authorized("Invalid Refresh Token."), &o, &f);
         assert_eq!(ids(&v), ["attempt.initiate-auth"]);
-        assert_eq!(v[0].request.username.as_deref(), Some("u1"));
+        assert_eq!(v[0].request.username(), Some("u1"));
         assert!(v[0].request.secret_hash().is_some());
 
         // A secret and no username: InitiateAuth cannot be made.
@@ -469,7 +472,7 @@ mod tests {
         let first = request(RefreshApi::GetTokens, false, None, None);
         let v = variants(&first, &not_authorized("Invalid Refresh Token."), &o, &f);
         assert_eq!(ids(&v), ["attempt.initiate-auth"]);
-        assert_eq!(v[0].request.username, None);
+        assert_eq!(v[0].request.username(), None);
     }
 
     #[test]
@@ -489,13 +492,7 @@ mod tests {
             "sent InitiateAuth to https://cognito-idp.eu-west-1.amazonaws.com for app client \
              client1 with SECRET_HASH for \"alice\", DEVICE_KEY dev"
         );
-        let d = describe(
-            &RefreshRequest {
-                api: RefreshApi::GetTokens,
-                ..r
-            },
-            &conn,
-        );
+        let d = describe(&r.through_get_tokens().unwrap(), &conn);
         assert!(d.ends_with("with the client secret, DeviceKey dev"), "{d}");
         assert!(!d.contains("secret-value"));
     }
