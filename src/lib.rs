@@ -31,6 +31,7 @@ pub mod endpoint;
 pub mod error;
 mod files;
 pub mod jwt;
+pub mod refresh_token;
 pub mod region;
 pub mod secret_hash;
 pub mod signin;

@@ -462,44 +462,11 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
 
 /// Refuses what cannot be a refresh token, before it is sent anywhere. Messages never quote it.
 pub fn check_refresh_token(token: &str) -> Result<(), Error> {
-    if token.is_empty() {
-        return Err(Error::usage("the refresh token is empty"));
+    match crate::refresh_token::flaw(token) {
+        None => Ok(()),
+        Some(flaw) => Err(Error::setting(Setting::RefreshToken, flaw.message())),
     }
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(Error::usage(format!(
-            "the refresh token is {} bytes long: Cognito's are under 4 KiB, so this is not one",
-            token.len()
-        )));
-    }
-    if token.chars().any(char::is_whitespace) {
-        return Err(Error::usage(
-            "the refresh token contains whitespace: was something pasted along with it, like a \
-             \"Bearer \" prefix?",
-        ));
-    }
-    if token.contains(['"', '\'']) {
-        return Err(Error::usage(
-            "the refresh token contains quotes: pass the token without them",
-        ));
-    }
-    // An access or ID token is a common mix-up. A JWT without token_use is let through:
-    // emulators (cognito-local) issue refresh tokens of that shape.
-    if let Ok(jwt) = jwt::decode(token) {
-        let what = match jwt.claims.token_use() {
-            Some("access") => "an access token",
-            Some("id") => "an ID token",
-            _ => return Ok(()),
-        };
-        return Err(Error::usage(format!(
-            "the refresh token given is {what}, not a refresh token (Cognito's refresh tokens \
-             are opaque, encrypted five-part tokens)"
-        )));
-    }
-    Ok(())
 }
-
-/// Far more than any token Cognito issues: larger input is a mistake.
-const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 fn source_noun(source: Source) -> &'static str {
     match source {
@@ -611,7 +578,7 @@ mod tests {
             "\"abc\"".to_string(),
             "'abc'".to_string(),
             "abc\ndef".to_string(),
-            "a".repeat(MAX_TOKEN_BYTES + 1),
+            "a".repeat(crate::refresh_token::MAX_BYTES + 1),
             token(json!({"token_use": "access"})),
             token(json!({"token_use": "id"})),
         ];

@@ -6,6 +6,9 @@ use crate::secret_hash::secret_hash;
 use secrecy::SecretString;
 use url::Url;
 
+/// Key-value pairs for the user pool's Lambda triggers.
+pub type Metadata = Vec<(String, String)>;
+
 /// Which API a refresh goes through, with what only that API takes. No variant holds what its
 /// API does not send: the token endpoint takes no device key and no client metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +136,7 @@ impl RefreshRequest {
         })
     }
 
-    fn sdk_parts(&self) -> Option<(Option<String>, Vec<(String, String)>)> {
+    fn sdk_parts(&self) -> Option<(Option<String>, Metadata)> {
         match &self.via {
             Via::InitiateAuth {
                 device_key,

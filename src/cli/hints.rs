@@ -52,7 +52,7 @@ pub struct Hinted {
 }
 
 impl Hinted {
-    pub fn new(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
+    pub fn wrap(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
         Hinted {
             error: error.into(),
             hint: hint.into(),

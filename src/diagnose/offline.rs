@@ -7,6 +7,7 @@ use super::{Check, Status, human_duration};
 use crate::api::RefreshApi;
 use crate::api::plan::RefreshOptions;
 use crate::jwt::{self, Claims, JwtError, Shape};
+use crate::refresh_token::{self, Flaw};
 use crate::region;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -100,62 +101,26 @@ pub fn checks(options: &RefreshOptions, facts: &Facts, now: i64) -> Vec<Check> {
     ]
 }
 
-/// The refresh token's shape: Cognito issues five-part JWEs; pasted extras and access or ID
-/// tokens given by mistake are common. Never quotes the token.
+/// The refresh token's shape: what `refresh` would refuse (the same check), else how it
+/// compares with the five-part JWEs Cognito issues. Never quotes the token.
 pub fn refresh_token(token: &str) -> Check {
     let id = "refresh-token";
-    if token.is_empty() {
-        return Check::new(id, Status::Problem, "the refresh token is empty")
-            .fix("pass the RefreshToken of the sign-in result");
-    }
-    if token.len() > 16 * 1024 {
-        return Check::new(
-            id,
-            Status::Problem,
-            format!(
-                "{} bytes long: Cognito's refresh tokens are under 4 KiB",
-                token.len()
-            ),
-        )
-        .fix("pass the refresh token alone, not a file or document that contains it");
-    }
-    let lower = token.to_ascii_lowercase();
-    if lower.starts_with("bearer ") || lower.starts_with("bearer%20") {
-        return Check::new(
-            id,
-            Status::Problem,
-            "starts with \"Bearer \": an Authorization header value was pasted",
-        )
-        .fix("pass the token alone, without the \"Bearer \" prefix");
-    }
-    if token.chars().any(char::is_whitespace) {
-        return Check::new(id, Status::Problem, "contains whitespace inside")
-            .fix("pass the token as one piece, without spaces or line breaks (a copy from a wrapped terminal line?)");
-    }
-    if token.contains(['"', '\'']) {
-        return Check::new(id, Status::Problem, "contains quotes")
-            .fix("pass the token without quotes (a JSON string copied with its quotes?)");
+    if let Some(flaw) = refresh_token::flaw(token) {
+        let check = Check::new(id, Status::Problem, flaw.summary()).fix(flaw.fix());
+        return match flaw {
+            Flaw::AccessToken | Flaw::IdToken => check
+                .detail("Cognito's refresh tokens are opaque, encrypted five-part tokens (JWE)"),
+            _ => check,
+        };
     }
     match Shape::of(token) {
-        Shape::Jwt => {
-            let what = jwt::decode(token)
-                .ok()
-                .and_then(|j| j.claims.token_use().map(str::to_string));
-            let (noun, field) = match what.as_deref() {
-                Some("access") => ("an access token (token_use access)", "AccessToken"),
-                Some("id") => ("an ID token (token_use id)", "IdToken"),
-                _ => ("a three-part JWT", "token"),
-            };
-            Check::new(
-                id,
-                Status::Problem,
-                format!("this is {noun}, not a refresh token"),
-            )
-            .detail("Cognito's refresh tokens are opaque, encrypted five-part tokens (JWE)")
-            .fix(format!(
-                "pass the RefreshToken of the sign-in result, not its {field}"
-            ))
-        }
+        Shape::Jwt => Check::new(
+            id,
+            Status::Warning,
+            "a three-part JWT without token_use, not the five-part JWE Cognito issues",
+        )
+        .detail("emulators issue refresh tokens of this shape; Cognito's are encrypted")
+        .fix("check that this is the RefreshToken Cognito returned at sign-in, whole"),
         shape @ Shape::Jwe { .. } if shape.is_cognito_jwe() => Check::new(
             id,
             Status::Ok,
@@ -596,6 +561,9 @@ mod tests {
         assert!(access.fix.unwrap().contains("not its AccessToken"));
         let id = refresh_token(&jwt(json!({"token_use": "id"})));
         assert!(id.summary.contains("an ID token"));
+        // What refresh sends (an emulator's refresh token), diagnose does not call a problem.
+        let emulator = refresh_token(&jwt(json!({"cognito:username": "u", "jti": "j"})));
+        assert_eq!(emulator.status, Status::Warning, "{emulator:?}");
 
         for (bad, says) in [
             ("Bearer abc", "Bearer"),

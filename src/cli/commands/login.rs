@@ -195,7 +195,7 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         )?)?;
     }
     match confirm_error {
-        Some(e) => Err(Hinted::new(
+        Some(e) => Err(Hinted::wrap(
             e,
             "the sign-in succeeded and its tokens were kept, without the device",
         )),

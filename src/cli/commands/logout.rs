@@ -55,7 +55,7 @@ pub fn run(args: LogoutArgs, global: &ProfileArgs, matches: &ArgMatches, log: &L
                  stored tokens anyway",
                 chosen.name
             );
-            return Err(Hinted::new(e, hint));
+            return Err(Hinted::wrap(e, hint));
         }
     }
     let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;
