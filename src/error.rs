@@ -338,19 +338,6 @@ impl Error {
         }
     }
 
-    /// The error Cognito's answer `code: message` (HTTP 400) to `operation` gives, classified
-    /// as an answer from the server is: for tests, and for callers that relay answers.
-    pub fn refused(operation: Operation, code: &str, message: &str) -> Self {
-        Error::Refused(Box::new(Refusal {
-            operation,
-            reason: crate::api::classify::classify(code, message, Some(400), operation),
-            code: code.into(),
-            message: message.into(),
-            status: Some(400),
-            sent: Sent::default(),
-        }))
-    }
-
     /// A local file or directory that cannot be used.
     pub fn local(
         kind: ErrorKind,

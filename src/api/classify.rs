@@ -1,8 +1,8 @@
 //! What Cognito answers, classified once: each refusal into a [`Reason`], each failure to get
 //! an answer into its own error. Anything that was sent is removed from what comes back.
 
-use super::RefreshApi;
 use super::connection::Connection;
+use super::request::RefreshApi;
 use super::request::RefreshRequest;
 use crate::Error;
 pub use crate::error::Operation;
@@ -121,6 +121,19 @@ impl<'a> Context<'a> {
             _ => unexpected(self.scrub(&chain(&err))),
         }
     }
+}
+
+/// The error Cognito's answer `code: message` (HTTP 400) to `operation` gives, classified as
+/// an answer from the server is: for tests, and for callers that relay answers.
+pub fn refused(operation: Operation, code: &str, message: &str) -> Error {
+    Error::Refused(Box::new(Refusal {
+        operation,
+        reason: classify(code, message, Some(400), operation),
+        code: code.into(),
+        message: message.into(),
+        status: Some(400),
+        sent: Sent::default(),
+    }))
 }
 
 /// The operation a refresh through `api` is.

@@ -1,7 +1,7 @@
 //! A refresh from start to end: options in, a checked plan, the call, tokens out.
 
-use super::RefreshApi;
 use super::connection::Connection;
+use super::request::RefreshApi;
 use super::request::{RefreshRequest, Via};
 use crate::Error;
 use crate::endpoint::parse_endpoint;

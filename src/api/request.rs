@@ -1,10 +1,47 @@
 //! A refresh as it will be sent: the session's client, refresh token and secret, and, per API,
 //! what that API takes besides them.
 
-use super::RefreshApi;
 use crate::secret_hash::secret_hash;
 use secrecy::SecretString;
 use url::Url;
+
+/// Which Cognito API refreshes the tokens. In config files: `initiate-auth`, `get-tokens` or
+/// `oauth2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefreshApi {
+    /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`, `SECRET_HASH` and `DEVICE_KEY`. Never rotates.
+    #[default]
+    InitiateAuth,
+    /// `GetTokensFromRefreshToken`, with the raw client secret. The only way for app clients
+    /// with refresh token rotation; returns a new refresh token when rotation is on.
+    GetTokens,
+    /// The user pool domain's OAuth2 token endpoint (`/oauth2/token`), for sessions from the
+    /// hosted UI or a federated provider. Needs the domain; returns a new refresh token when
+    /// rotation is on.
+    #[serde(rename = "oauth2")]
+    OAuth2,
+}
+
+impl RefreshApi {
+    /// The name of the `--api` value and of the config file's `api` key.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefreshApi::InitiateAuth => "initiate-auth",
+            RefreshApi::GetTokens => "get-tokens",
+            RefreshApi::OAuth2 => "oauth2",
+        }
+    }
+
+    /// The operation's name in Cognito's API.
+    pub fn operation(self) -> &'static str {
+        match self {
+            RefreshApi::InitiateAuth => "InitiateAuth",
+            RefreshApi::GetTokens => "GetTokensFromRefreshToken",
+            RefreshApi::OAuth2 => "the OAuth2 token endpoint",
+        }
+    }
+}
 
 /// Key-value pairs for the user pool's Lambda triggers.
 pub type Metadata = Vec<(String, String)>;

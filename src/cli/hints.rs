@@ -315,7 +315,7 @@ mod tests {
     }
 
     fn refused(op: Operation, code: &str, message: &str, sent: Sent) -> CoreError {
-        match CoreError::refused(op, code, message) {
+        match cognito_refresh::api::classify::refused(op, code, message) {
             CoreError::Refused(mut r) => {
                 r.sent = sent;
                 CoreError::Refused(r)

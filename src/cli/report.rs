@@ -163,7 +163,7 @@ pub fn json(d: &Diagnosis) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_refresh::{Error, Operation, SecretString};
+    use cognito_refresh::{Operation, SecretString};
 
     fn diagnosis() -> Diagnosis {
         Diagnosis {
@@ -182,7 +182,7 @@ mod tests {
                 .fix("pass --device-key b"),
                 Check::new("session-age", Status::Ok, "fine").detail("only with -v"),
             ],
-            error: Some(Error::refused(
+            error: Some(cognito_refresh::api::classify::refused(
                 Operation::InitiateAuth,
                 "NotAuthorizedException",
                 "Invalid Refresh Token.",

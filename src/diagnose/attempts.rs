@@ -345,7 +345,7 @@ mod tests {
     }
 
     fn not_authorized(message: &str) -> Error {
-        Error::refused(Operation::InitiateAuth, "NotAuthorizedException", message)
+        crate::api::classify::refused(Operation::InitiateAuth, "NotAuthorizedException", message)
     }
 
     #[test]
@@ -385,8 +385,12 @@ mod tests {
         for e in [
             not_authorized("Refresh Token has expired"),
             not_authorized("Refresh Token has been revoked"),
-            Error::refused(Operation::InitiateAuth, "RefreshTokenReuseException", ""),
-            Error::refused(Operation::InitiateAuth, "UserNotFoundException", ""),
+            crate::api::classify::refused(
+                Operation::InitiateAuth,
+                "RefreshTokenReuseException",
+                "",
+            ),
+            crate::api::classify::refused(Operation::InitiateAuth, "UserNotFoundException", ""),
         ] {
             assert!(variants(&first, &e, &o, &f).is_empty(), "{e}");
         }
@@ -398,12 +402,12 @@ mod tests {
         let first = request(RefreshApi::InitiateAuth, true, Some("x"), None);
         for e in [
             Error::new(ErrorKind::Transient, "could not reach"),
-            Error::refused(
+            crate::api::classify::refused(
                 Operation::InitiateAuth,
                 "ResourceNotFoundException",
                 "no client",
             ),
-            Error::refused(Operation::InitiateAuth, "TooManyRequestsException", ""),
+            crate::api::classify::refused(Operation::InitiateAuth, "TooManyRequestsException", ""),
             not_authorized("Client client1 is configured for secret but secret was not received"),
         ] {
             assert!(variants(&first, &e, &o, &f).is_empty(), "{e}");
@@ -419,7 +423,7 @@ mod tests {
             Some("alice@example.com"),
             None,
         );
-        let e = Error::refused(
+        let e = crate::api::classify::refused(
             Operation::InitiateAuth,
             "NotAuthorizedException",
             "SecretHash does not match for the client: client1",
@@ -445,14 +449,18 @@ mod tests {
     fn refused_flow_tries_get_tokens() {
         let (o, f) = facts(None);
         let first = request(RefreshApi::InitiateAuth, false, None, None);
-        let e = Error::refused(
+        let e = crate::api::classify::refused(
             Operation::InitiateAuth,
             "InvalidParameterException",
             "REFRESH_TOKEN_AUTH flow not enabled for this client",
         );
         assert_eq!(ids(&variants(&first, &e, &o, &f)), ["attempt.get-tokens"]);
         // Any other invalid parameter: nothing to try.
-        let e = Error::refused(Operation::InitiateAuth, "InvalidParameterException", "bad");
+        let e = crate::api::classify::refused(
+            Operation::InitiateAuth,
+            "InvalidParameterException",
+            "bad",
+        );
         assert!(variants(&first, &e, &o, &f).is_empty());
     }
 

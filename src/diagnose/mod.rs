@@ -282,7 +282,8 @@ mod tests {
 
     #[test]
     fn dead_tokens_are_told_apart() {
-        let e = |code: &str, m: &str| Error::refused(Operation::InitiateAuth, code, m);
+        let e =
+            |code: &str, m: &str| crate::api::classify::refused(Operation::InitiateAuth, code, m);
         assert!(token_is_dead(&e(
             "NotAuthorizedException",
             "Refresh Token has expired"
@@ -338,7 +339,7 @@ mod tests {
     fn exit_code_follows_the_first_error() {
         let d = Diagnosis {
             checks: Vec::new(),
-            error: Some(Error::refused(
+            error: Some(crate::api::classify::refused(
                 Operation::InitiateAuth,
                 "NotAuthorizedException",
                 "x",
