@@ -20,6 +20,7 @@ mod login_stub;
 mod oauth2;
 mod refresh_moto;
 mod refresh_stub;
+mod regression;
 mod session_stub;
 mod srp_vectors;
 mod store_moto;
