@@ -3,11 +3,12 @@
 mod cli;
 
 use anyhow::Result;
-use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use clap::Parser as _;
 use cli::args::{Cli, Command};
-use cli::commands;
+use cli::commands::{self, Ctx};
 use cli::hints::{self, Hinted};
 use cli::log::{Log, eprintln};
+use cli::settings::{process_env, resolve_profile};
 use cognito_refresh::{Error as CoreError, ErrorKind};
 use std::process::ExitCode;
 
@@ -28,46 +29,41 @@ fn main() -> ExitCode {
 
 fn real_main() -> ExitCode {
     test_panic();
-    let matches = match Cli::command().try_get_matches() {
-        Ok(m) => m,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
             // --help and --version go to stdout and succeed; usage errors exit 2.
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(2);
-        }
-    };
     let log = Log {
         verbose: cli.verbose,
         quiet: cli.quiet,
     };
-    match run(cli, &matches, &log) {
+    let ctx = Ctx::new(log, resolve_profile(&cli.profile, &process_env));
+    let code = match run(cli.command, &ctx) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => ExitCode::from(report(&err)),
-    }
+    };
+    // The command is done: nothing still pending in the runtime (a name lookup the resolver
+    // never answers) may hold the process.
+    ctx.shutdown();
+    code
 }
 
-fn run(cli: Cli, matches: &ArgMatches, log: &Log) -> Result<()> {
-    // The subcommand's own matches tell where its values came from (flag or environment).
-    let sub = matches.subcommand().map_or(matches, |(_, m)| m);
-    let profile = &cli.profile;
-    match cli.command {
-        Command::Refresh(args) => commands::refresh::run(*args, profile, sub, log),
+fn run(command: Command, ctx: &Ctx) -> Result<()> {
+    match command {
+        Command::Refresh(args) => commands::refresh::run(*args, ctx),
         Command::Decode(args) => commands::decode::run(args),
-        Command::Diagnose(args) => commands::diagnose::run(*args, profile, sub, log),
-        Command::Store(args) => commands::store::run(*args, profile, sub, log),
-        Command::Token(args) => commands::token::run(*args, profile, sub, log),
-        Command::Exec(args) => commands::exec::run(*args, profile, sub, log),
-        Command::Profiles(args) => commands::profiles::run(args, profile, log),
-        Command::Login(args) => commands::login::run(*args, profile, sub, log),
-        Command::ForgetDevice(args) => commands::forget_device::run(*args, profile, sub, log),
-        Command::Logout(args) => commands::logout::run(*args, profile, sub, log),
+        Command::Diagnose(args) => commands::diagnose::run(*args, ctx),
+        Command::Store(args) => commands::store::run(*args, ctx),
+        Command::Token(args) => commands::token::run(*args, ctx),
+        Command::Exec(args) => commands::exec::run(*args, ctx),
+        Command::Profiles(args) => commands::profiles::run(args, ctx),
+        Command::Login(args) => commands::login::run(*args, ctx),
+        Command::ForgetDevice(args) => commands::forget_device::run(*args, ctx),
+        Command::Logout(args) => commands::logout::run(*args, ctx),
     }
 }
 

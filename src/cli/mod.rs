@@ -10,3 +10,4 @@ pub mod output;
 pub mod profile;
 pub mod prompt;
 pub mod report;
+pub mod settings;

@@ -1,18 +1,19 @@
 //! The profile a command works on: its settings from the config file, its tokens from the
 //! store, and the refresh of stored tokens shared by `token`, `exec` and `refresh --profile`.
 
-use crate::cli::args::{FreshnessArgs, ProfileArgs, RequestArgs};
-use crate::cli::commands::runtime;
-use crate::cli::input::{self, Request, env_var, source};
+use crate::cli::args::FreshnessArgs;
+use crate::cli::commands::Ctx;
 use crate::cli::log::Log;
+use crate::cli::settings::{
+    Flags, ProfileChoice, SecretInput, Secrets, Setting, Settings, Source, process_env, resolve,
+    value,
+};
 use anyhow::Result;
-use clap::ArgMatches;
-use clap::parser::ValueSource;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{
-    Entry, Error as CoreError, Need, Outcome, Policy, RefreshApi, RefreshOptions, SecretString,
-    Store, Tokens, fresh_tokens,
+    Entry, Error as CoreError, Need, Outcome, Policy, RefreshOptions, SecretString, Store, Tokens,
+    fresh_tokens,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,10 +39,8 @@ impl Chosen {
 }
 
 /// The config file: --config, COGNITO_REFRESH_CONFIG, else the XDG default.
-pub fn config_path(args: &ProfileArgs) -> Result<PathBuf> {
-    args.config
-        .clone()
-        .filter(|p| !p.as_os_str().is_empty())
+pub fn config_path(choice: &ProfileChoice) -> Result<PathBuf> {
+    value(&choice.config)
         .or_else(config::default_path)
         .ok_or_else(|| {
             CoreError::usage("no config file: HOME is not set; pass --config PATH").into()
@@ -49,10 +48,8 @@ pub fn config_path(args: &ProfileArgs) -> Result<PathBuf> {
 }
 
 /// The token store: --store, COGNITO_REFRESH_STORE, else the XDG default.
-pub fn store(args: &ProfileArgs) -> Result<Store> {
-    args.store_dir
-        .clone()
-        .filter(|p| !p.as_os_str().is_empty())
+pub fn store(choice: &ProfileChoice) -> Result<Store> {
+    value(&choice.store)
         .or_else(Store::default_dir)
         .map(Store::new)
         .ok_or_else(|| {
@@ -62,27 +59,22 @@ pub fn store(args: &ProfileArgs) -> Result<Store> {
 
 /// The profile named by --profile or COGNITO_PROFILE, with its config loaded; `None` when no
 /// profile is named.
-pub fn choose(args: &ProfileArgs) -> Result<Option<Chosen>> {
-    let Some(name) = args
-        .profile
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    else {
+pub fn choose(choice: &ProfileChoice) -> Result<Option<Chosen>> {
+    let Some(name) = value(&choice.name) else {
         return Ok(None);
     };
-    check_profile_name(name)?;
-    let config = Config::load(&config_path(args)?)?;
+    check_profile_name(&name)?;
+    let config = Config::load(&config_path(choice)?)?;
     Ok(Some(Chosen {
-        name: name.to_string(),
+        name,
         config,
-        store: store(args)?,
+        store: store(choice)?,
     }))
 }
 
 /// Like [`choose`], for the commands that cannot work without a profile.
-pub fn require(args: &ProfileArgs, command: &str) -> Result<Chosen> {
-    choose(args)?.ok_or_else(|| {
+pub fn require(choice: &ProfileChoice, command: &str) -> Result<Chosen> {
+    choose(choice)?.ok_or_else(|| {
         CoreError::usage(format!(
             "`cognito-refresh {command}` works on a profile: pass --profile NAME or set \
              COGNITO_PROFILE"
@@ -92,62 +84,49 @@ pub fn require(args: &ProfileArgs, command: &str) -> Result<Chosen> {
 }
 
 /// A profile named on the command line but absent from the config file is created from the
-/// options given, and saved, when they name an app client. The client secret is saved by
-/// reference only (the variable or the file it came from), never as a value.
-pub fn create_if_absent(
-    chosen: &mut Chosen,
-    args: &RequestArgs,
-    matches: &ArgMatches,
-    log: &Log,
-) -> Result<()> {
+/// options given (the command line, else the environment), and saved, when they name an app
+/// client. The client secret is saved by reference only (the variable or the file it came
+/// from), never as a value.
+pub fn create_if_absent(chosen: &mut Chosen, flags: Flags<'_>, log: &Log) -> Result<()> {
     if chosen.profile().is_some() {
         return Ok(());
     }
-    let s = &args.session;
-    let c = &args.connection;
-    let Some(client_id) = s
-        .client_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    else {
+    let settings = resolve(flags, None, &process_env);
+    let Some(client_id) = value(&settings.client_id) else {
         return Ok(());
     };
+    let given = |s: &Option<Setting<String>>| {
+        value(s)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let mut profile = Profile {
-        client_id: Some(client_id.to_string()),
-        region: c
-            .region
-            .clone()
-            .or_else(|| env_var("AWS_REGION"))
-            .or_else(|| env_var("AWS_DEFAULT_REGION")),
-        user_pool_id: s_or_none(c.user_pool_id.as_deref()),
-        endpoint_url: c
-            .endpoint_url
-            .clone()
-            .or_else(|| env_var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"))
-            .or_else(|| env_var("AWS_ENDPOINT_URL")),
-        api: (source(matches, "api") == Some(ValueSource::CommandLine)).then_some(match args.api {
-            crate::cli::args::Api::InitiateAuth => RefreshApi::InitiateAuth,
-            crate::cli::args::Api::GetTokens => RefreshApi::GetTokens,
-            crate::cli::args::Api::OAuth2 => RefreshApi::OAuth2,
-        }),
-        username: s_or_none(s.username.as_deref()),
-        device_key: s_or_none(s.device_key.as_deref()),
-        domain: s_or_none(args.domain.as_deref()),
+        client_id: Some(client_id),
+        region: value(&settings.region),
+        user_pool_id: given(&settings.user_pool_id),
+        endpoint_url: value(&settings.endpoint_url),
+        api: (settings.api.source == Source::Flag).then_some(settings.api.value),
+        username: given(&settings.username),
+        device_key: given(&settings.device_key),
+        domain: given(&settings.domain),
         ..Profile::default()
     };
-    match (&s.client_secret_file, source(matches, "client_secret")) {
-        (Some(file), _) if file != Path::new("-") => {
+    match settings
+        .client_secret
+        .as_ref()
+        .map(|s| (&s.value, s.source))
+    {
+        Some((SecretInput::File(file), _)) if file != Path::new("-") => {
             profile.client_secret_file = Some(std::path::absolute(file).unwrap_or(file.clone()));
         }
-        (Some(_), _) => log.warn(
+        Some((SecretInput::File(_), _)) => log.warn(
             "a client secret from standard input is not saved in the new profile: add \
              client_secret_env or client_secret_file to it",
         ),
-        (None, Some(ValueSource::EnvVariable)) if env_var("COGNITO_CLIENT_SECRET").is_some() => {
-            profile.client_secret_env = Some("COGNITO_CLIENT_SECRET".into());
+        Some((SecretInput::Value(_), Source::Env(name))) => {
+            profile.client_secret_env = Some(name.into());
         }
-        (None, Some(ValueSource::CommandLine)) => log.warn(
+        Some((SecretInput::Value(_), _)) => log.warn(
             "the client secret given on the command line is not saved in the new profile: add \
              client_secret_env or client_secret_file to it",
         ),
@@ -165,27 +144,9 @@ pub fn create_if_absent(
     Ok(())
 }
 
-fn s_or_none(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-/// The app client the command line, else the profile, else the environment names.
-fn expected_client_id(args: &RequestArgs, matches: &ArgMatches, chosen: &Chosen) -> Option<String> {
-    let given = s_or_none(args.session.client_id.as_deref());
-    if source(matches, "client_id") == Some(ValueSource::CommandLine) {
-        return given;
-    }
-    chosen
-        .profile()
-        .and_then(|p| s_or_none(p.client_id.as_deref()))
-        .or(given)
-}
-
 /// Refuses stored tokens of another app client than the one asked for: the refresh token
 /// would be rejected, and the tokens are not the ones wanted.
-fn check_client(entry: &Entry, expected: Option<&str>, chosen: &Chosen) -> Result<()> {
+pub fn check_client(entry: &Entry, expected: Option<&str>, chosen: &Chosen) -> Result<()> {
     match expected {
         Some(id) if id != entry.client_id => Err(CoreError::usage(format!(
             "the tokens stored for profile {} were issued to app client {}, not {id}: save a \
@@ -199,67 +160,62 @@ fn check_client(entry: &Entry, expected: Option<&str>, chosen: &Chosen) -> Resul
 
 /// How long to wait for another process's refresh of the same profile: its call is bounded
 /// by its --timeout, so a little more than two of ours.
-pub fn lock_wait(timeout: f64) -> Duration {
-    Duration::from_secs_f64(timeout * 2.0) + Duration::from_secs(5)
+pub fn lock_wait(timeout: Duration) -> Duration {
+    timeout * 2 + Duration::from_secs(5)
 }
 
-/// The options to refresh a stored entry: the request's settings, and what the stored tokens
-/// tell (client, username, device key, region) where the request leaves them open.
-pub fn entry_options(mut request: Request, entry: &Entry) -> Result<RefreshOptions> {
-    request
-        .client_id
-        .get_or_insert_with(|| entry.client_id.clone());
-    if request.access_token.is_none() {
-        request.access_token = entry.access_token.clone();
-    }
-    if request.id_token.is_none() {
-        request.id_token = entry.id_token.clone();
-    }
-    if request.device_key.is_none() {
-        request.device_key = entry.device_key.clone();
-    }
-    request.into_options(entry.refresh_token.clone())
+/// Refreshes a stored entry: the settings, and what the stored tokens tell (client, username,
+/// device key, region) where the settings leave it open.
+pub fn refresh_entry(
+    ctx: &Ctx,
+    settings: &Settings,
+    secrets: &Secrets,
+    entry: &Entry,
+    profile: &str,
+) -> Result<Tokens> {
+    let settings = settings.clone().with_stored(entry);
+    ctx.log.info(&settings.describe(Some(profile)));
+    refresh(ctx, settings.options(entry.refresh_token.clone(), secrets)?)
 }
 
-/// Refreshes a stored entry (see [`entry_options`]).
-pub fn refresh_entry(request: Request, entry: &Entry, log: &Log) -> Result<Tokens> {
-    let options = entry_options(request, entry)?;
-    let tokens = runtime()?.block_on(async {
+/// One refresh, on the process's runtime.
+pub fn refresh(ctx: &Ctx, options: RefreshOptions) -> Result<Tokens> {
+    let tokens = ctx.runtime()?.block_on(async {
         let plan = cognito_refresh::plan(options).await?;
-        log.notes(&plan.notes);
+        ctx.log.notes(&plan.notes);
         cognito_refresh::refresh(&plan).await
     })?;
     Ok(tokens)
 }
 
 /// Valid tokens of the chosen profile for `token` and `exec`: from the store when they are
-/// fresh enough (nothing else is read: no SDK client, no runtime, no network), else refreshed
-/// under the profile's lock and stored before this returns.
+/// fresh enough (nothing else is read: no secret, no SDK client, no runtime, no network), else
+/// refreshed under the profile's lock and stored before this returns. The lock is released when
+/// this returns, whatever the runtime still has pending.
 pub fn fresh(
+    ctx: &Ctx,
     chosen: &Chosen,
-    args: RequestArgs,
+    settings: &Settings,
     freshness: &FreshnessArgs,
     need: Need,
-    matches: &ArgMatches,
-    log: &Log,
 ) -> Result<Entry> {
     if chosen.profile().is_none() && chosen.store.load(&chosen.name)?.is_none() {
         return Err(unknown(chosen).into());
     }
-    let expected = expected_client_id(&args, matches, chosen);
+    let expected = value(&settings.client_id);
     let policy = Policy {
         need,
         min_ttl: freshness.min_ttl,
         force: freshness.force,
-        lock_wait: lock_wait(args.connection.timeout),
+        lock_wait: lock_wait(settings.timeout.value),
     };
     let (entry, outcome) = fresh_tokens(&chosen.store, &chosen.name, policy, None, |entry| {
         check_client(entry, expected.as_deref(), chosen)?;
-        let request = input::request(args, matches, log, Some(chosen))?;
-        refresh_entry(request, entry, log)
+        let secrets = settings.read_secrets(Some(chosen), &ctx.log)?;
+        refresh_entry(ctx, settings, &secrets, entry, &chosen.name)
     })?;
     check_client(&entry, expected.as_deref(), chosen)?;
-    report(chosen, &entry, &outcome, need, freshness.min_ttl, log);
+    report(chosen, &entry, &outcome, need, freshness.min_ttl, &ctx.log);
     Ok(entry)
 }
 

@@ -129,13 +129,9 @@ fn connection_refused_is_transient() {
 /// Making the namespace takes root (as in CI); see `without_root`.
 #[test]
 fn dns_failure_is_transient() {
-    let usable = std::process::Command::new("unshare")
-        .args(["--net", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !usable {
+    let Some(unshare) = network_namespace(&[]) else {
         return without_root("`unshare --net`");
-    }
+    };
     let home = tempfile::tempdir().unwrap();
     let mut cmd = assert_cmd::Command::new("unshare");
     cmd.env_clear()
@@ -143,7 +139,7 @@ fn dns_failure_is_transient() {
         .env("HOME", home.path())
         .env("COGNITO_REFRESH_TOKEN", RT)
         .env("COGNITO_CLIENT_SECRET", SECRET)
-        .arg("--net")
+        .args(unshare)
         .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
         // Cognito's own name, resolved through the system's resolver: it cannot get out.
         .args(REFRESH)

@@ -1,7 +1,150 @@
-//! One test per bug fixed, each named for the bug and failing on the release that had it.
+//! One test per reported bug, each named after what went wrong, so that it stays fixed.
 
 use crate::support::cognito_local::cognito_local;
+use crate::support::jwt;
 use crate::util::*;
+use serde_json::json;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const RT: &str = "rt-regression-5b1e0c7a-secret";
+const CLIENT: &str = "4f1example";
+/// Nothing answers for this name: its lookup goes to the silent resolver.
+const ENDPOINT: &str = "https://cognito.example.invalid";
+const TIMEOUT: u64 = 2;
+
+/// In the network namespace: a resolver on 127.0.0.1:53 that hears every query and never
+/// answers. It says `ready` once bound, then leaves when the command that inherited its pipe
+/// is gone (or after 30 s at most).
+const SILENT_RESOLVER: &str = r#"
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+s.settimeout(0.2)
+print("ready", flush=True)
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        s.recvfrom(4096)
+    except socket.timeout:
+        pass
+    try:
+        sys.stdout.write(".")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        break
+"#;
+
+/// Brings loopback up in the new namespaces, puts a resolv.conf naming 127.0.0.1 over the
+/// system's (in this mount namespace only), starts the silent resolver, then becomes the
+/// command. Nothing leaves the namespace.
+const IN_NAMESPACE: &str = r#"
+set -e
+ip link set lo up
+mount --bind "$2" /etc/resolv.conf
+exec 3< <("$1" -c "$3" 2>/dev/null)
+read -r ready <&3
+shift 3
+exec "$@"
+"#;
+
+/// The binary with `args`, inside new network and mount namespaces whose only resolver never
+/// answers; `None` when namespaces cannot be made here (see `without_root`).
+fn with_silent_resolver(dir: &Path, p: Option<&Profiles>) -> Option<assert_cmd::Command> {
+    let unshare = network_namespace(&["--mount"])?;
+    let resolv = dir.join("resolv.conf");
+    std::fs::write(
+        &resolv,
+        "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n",
+    )
+    .unwrap();
+    let python = std::env::var_os("COGNITO_REFRESH_TEST_PYTHON").unwrap_or("python3".into());
+    let mut cmd = assert_cmd::Command::new("unshare");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("NO_PROXY", "*")
+        .args(unshare)
+        .args(["--mount", "bash", "-c", IN_NAMESPACE, "bash"])
+        .arg(python)
+        .arg(&resolv)
+        .arg(SILENT_RESOLVER)
+        .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"));
+    if let Some(p) = p {
+        cmd.env("COGNITO_REFRESH_CONFIG", p.config())
+            .env("COGNITO_REFRESH_STORE", p.store());
+    }
+    Some(cmd)
+}
+
+/// Runs a command expected to fail with exit 5, and returns how long it took.
+fn transient_within_timeout(cmd: &mut assert_cmd::Command) -> Duration {
+    let started = Instant::now();
+    let out = run_failing(cmd, 5, &[RT]);
+    let took = started.elapsed();
+    let limit = Duration::from_secs(TIMEOUT + 1);
+    assert!(
+        took < limit,
+        "{took:?}, more than {limit:?}:\n{}",
+        stderr(&out)
+    );
+    took
+}
+
+/// Bug: a resolver that never answers: `refresh --timeout 2` exits 5 within timeout + 1 s.
+/// The refresh gave up at --timeout, but the process then waited for the name lookup still
+/// blocked in the runtime's blocking thread (the system resolver's own timeouts, ~10 s).
+#[test]
+fn a_resolver_that_never_answers_is_bounded_by_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut cmd) = with_silent_resolver(dir.path(), None) else {
+        return without_root("a network namespace with a silent resolver");
+    };
+    cmd.args(["refresh", "--client-id", CLIENT, "--region", "eu-west-1"])
+        .args([
+            "--endpoint-url",
+            ENDPOINT,
+            "--timeout",
+            &TIMEOUT.to_string(),
+        ])
+        .env("COGNITO_REFRESH_TOKEN", RT);
+    let took = transient_within_timeout(&mut cmd);
+    eprintln!("refresh with a silent resolver: exit 5 after {took:?}");
+}
+
+/// Bug: a resolver that never answers held the profile's lock: `token --profile` returned
+/// only after the blocked lookup, and another `token` call waited for the lock meanwhile. Each
+/// call now exits 5 within timeout + 1 s, and the second right after the first does not wait.
+#[test]
+fn a_resolver_that_never_answers_does_not_hold_the_profile_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Profiles::new();
+    let expired = jwt::unsigned(json!({
+        "token_use": "access", "username": "alice", "client_id": CLIENT, "exp": 1_000_000_000,
+    }));
+    run(
+        p.cmd()
+            .args(["store", "--profile", "ci", "--client-id", CLIENT])
+            .args(["--region", "eu-west-1", "--endpoint-url", ENDPOINT])
+            .args(["--access-token", &expired])
+            .env("COGNITO_REFRESH_TOKEN", RT),
+        0,
+    );
+    for call in ["first", "second"] {
+        let Some(mut cmd) = with_silent_resolver(dir.path(), Some(&p)) else {
+            return without_root("a network namespace with a silent resolver");
+        };
+        cmd.args([
+            "token",
+            "--profile",
+            "ci",
+            "--timeout",
+            &TIMEOUT.to_string(),
+        ]);
+        let took = transient_within_timeout(&mut cmd);
+        eprintln!("{call} token call with a silent resolver: exit 5 after {took:?}");
+    }
+}
 
 /// Bug: `diagnose --api oauth2` could not work: diagnose sent every attempt through the SDK's
 /// refresh call, which refused the token endpoint at run time. Against cognito-local's token

@@ -352,3 +352,20 @@ pub fn without_root(what: &str) {
          to leave this check out knowingly"
     );
 }
+
+/// The `unshare` flags that make a new network namespace here, together with the namespaces
+/// `also` names (`--mount`): `--net` as root (as in CI), else with a user namespace mapping this
+/// user to root; `None` when neither works (see `without_root`).
+pub fn network_namespace(also: &[&str]) -> Option<Vec<&'static str>> {
+    [&["--net"][..], &["--map-root-user", "--net"]]
+        .into_iter()
+        .find(|flags| {
+            std::process::Command::new("unshare")
+                .args(*flags)
+                .args(also)
+                .arg("true")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(<[_]>::to_vec)
+}

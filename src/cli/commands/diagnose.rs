@@ -1,99 +1,76 @@
 //! `cognito-refresh diagnose`: the report on stdout, the exit code `refresh` would give.
 
-use super::{runtime, write_stdout};
-use crate::cli::args::{DiagnoseArgs, ProfileArgs, ReportFormat};
+use super::{Ctx, given_options, write_stdout};
+use crate::cli::args::{DiagnoseArgs, ReportFormat};
 use crate::cli::hints;
-use crate::cli::input::{self, refresh_options};
-use crate::cli::log::Log;
 use crate::cli::profile;
 use crate::cli::report;
+use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
-use clap::ArgMatches;
 use cognito_refresh::diagnose::{Inspect, diagnose};
-use cognito_refresh::{Error as CoreError, RefreshOptions};
+use cognito_refresh::{Error as CoreError, RefreshOptions, SecretString};
 
 /// With a profile whose store holds a session, that session is diagnosed: the stored refresh
 /// token, and what the stored tokens tell (client, username, device key, region). The profile's
 /// lock is held throughout, so no `token` call refreshes meanwhile, and a refresh token rotated
 /// by an attempt is saved in the store before the report is printed.
-pub fn run(
-    args: DiagnoseArgs,
-    global: &ProfileArgs,
-    matches: &ArgMatches,
-    log: &Log,
-) -> Result<()> {
-    let Some(chosen) = profile::choose(global)? else {
-        let options = refresh_options(args.request, matches, log)?;
-        return report_on(
-            args.inspect,
-            args.aws_profile,
-            args.output,
-            options,
-            log,
-            |_| Ok(()),
-        );
+pub fn run(args: DiagnoseArgs, ctx: &Ctx) -> Result<()> {
+    let log = &ctx.log;
+    let flags = Flags::from(&args.session);
+    let Some(chosen) = profile::choose(&ctx.profile)? else {
+        let options = given_options(ctx, &resolve(flags, None, &process_env))?;
+        return report_on(&args, options, ctx, |_| Ok(()));
     };
-    let mut request = input::request(args.request, matches, log, Some(&chosen))?;
-    if let Some(given) = request.refresh_token.take() {
+    let settings = resolve(flags, chosen.profile(), &process_env);
+    let mut secrets = settings.read_secrets(Some(&chosen), log)?;
+    if let Some(given) = secrets.refresh_token.take() {
         // A refresh token given explicitly is diagnosed as it is; the store is left alone.
-        let options = request.into_options(given)?;
-        return report_on(
-            args.inspect,
-            args.aws_profile,
-            args.output,
-            options,
-            log,
-            |_| Ok(()),
-        );
+        log.info(&settings.describe(Some(&chosen.name)));
+        let options = settings.options(given, &secrets)?;
+        return report_on(&args, options, ctx, |_| Ok(()));
     }
-    let lock = chosen.store.lock(
-        &chosen.name,
-        profile::lock_wait(request.timeout.as_secs_f64()),
-    )?;
+    let lock = chosen
+        .store
+        .lock(&chosen.name, profile::lock_wait(settings.timeout.value))?;
     let Some(mut entry) = chosen.store.load(&chosen.name)? else {
         return Err(profile::unknown(&chosen).into());
     };
-    let options = profile::entry_options(request, &entry)?;
-    report_on(
-        args.inspect,
-        args.aws_profile,
-        args.output,
-        options,
-        log,
-        |rotated| {
-            entry.refresh_token = rotated.clone();
-            entry.rotation = Some(true);
-            chosen.store.save(&lock, &entry)?;
-            log.notice(&format!(
-                "the rotated refresh token was saved in profile {}'s store",
-                chosen.name
-            ));
-            Ok(())
-        },
-    )
+    let settings = settings.with_stored(&entry);
+    log.info(&settings.describe(Some(&chosen.name)));
+    let options = settings.options(entry.refresh_token.clone(), &secrets)?;
+    report_on(&args, options, ctx, |rotated| {
+        entry.refresh_token = rotated.clone();
+        entry.rotation = Some(true);
+        chosen.store.save(&lock, &entry)?;
+        log.notice(&format!(
+            "the rotated refresh token was saved in profile {}'s store",
+            chosen.name
+        ));
+        Ok(())
+    })
 }
 
 /// Diagnoses, keeps a rotated refresh token with `keep` before anything is printed, then prints
 /// the report; fails with the code `refresh` would give when no attempt refreshed.
 fn report_on(
-    inspect: bool,
-    aws_profile: Option<String>,
-    format: ReportFormat,
+    args: &DiagnoseArgs,
     options: RefreshOptions,
-    log: &Log,
-    keep: impl FnOnce(&cognito_refresh::SecretString) -> Result<()>,
+    ctx: &Ctx,
+    keep: impl FnOnce(&SecretString) -> Result<()>,
 ) -> Result<()> {
-    if !inspect && aws_profile.is_some() {
-        log.warn("--aws-profile is used only with --inspect");
+    if !args.inspect && args.aws_profile.is_some() {
+        ctx.log.warn("--aws-profile is used only with --inspect");
     }
-    let inspect = inspect.then_some(Inspect { aws_profile });
-    let mut diagnosis = runtime()?.block_on(diagnose(options, inspect));
+    let inspect = args.inspect.then(|| Inspect {
+        aws_profile: args.aws_profile.clone(),
+    });
+    let mut diagnosis = ctx.runtime()?.block_on(diagnose(options, inspect));
     report::explain(&mut diagnosis);
     if let Some(rotated) = &diagnosis.new_refresh_token {
         keep(rotated)?;
     }
-    let text = match format {
-        ReportFormat::Human => report::human(&diagnosis, log.verbose),
+    let text = match args.output {
+        ReportFormat::Human => report::human(&diagnosis, ctx.log.verbose),
         ReportFormat::Json => report::json(&diagnosis)?,
     };
     write_stdout(&text)?;

@@ -1,10 +1,10 @@
 //! `cognito-refresh exec`: run a command with a profile's valid tokens in its environment.
 
-use crate::cli::args::{ExecArgs, ProfileArgs};
-use crate::cli::log::Log;
+use super::Ctx;
+use crate::cli::args::ExecArgs;
 use crate::cli::profile;
+use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
-use clap::ArgMatches;
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
 use std::process::Command;
@@ -12,7 +12,7 @@ use std::process::Command;
 /// Set in the command's environment to the profile's name; its presence refuses nesting.
 const EXEC_MARKER: &str = "COGNITO_REFRESH_EXEC";
 
-pub fn run(args: ExecArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
+pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     if !args.allow_nested
         && let Some(outer) = std::env::var_os(EXEC_MARKER)
     {
@@ -23,10 +23,11 @@ pub fn run(args: ExecArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log
         ))
         .into());
     }
-    let mut chosen = profile::require(global, "exec")?;
-    let request = args.settings.into_request();
-    profile::create_if_absent(&mut chosen, &request, matches, log)?;
-    let entry = profile::fresh(&chosen, request, &args.freshness, Need::All, matches, log)?;
+    let mut chosen = profile::require(&ctx.profile, "exec")?;
+    let flags = Flags::from(&args.session);
+    profile::create_if_absent(&mut chosen, flags, &ctx.log)?;
+    let settings = resolve(flags, chosen.profile(), &process_env);
+    let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, Need::All)?;
     let access = entry
         .access_token
         .as_ref()

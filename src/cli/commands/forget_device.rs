@@ -1,25 +1,18 @@
 //! `cognito-refresh forget-device`: Cognito forgets the profile's remembered device, and the
 //! store drops it.
 
-use super::runtime;
-use crate::cli::args::{ForgetDeviceArgs, ProfileArgs};
-use crate::cli::commands::login::target;
-use crate::cli::input;
-use crate::cli::log::Log;
+use super::Ctx;
+use crate::cli::args::ForgetDeviceArgs;
 use crate::cli::profile::{self, Chosen};
+use crate::cli::settings::{Flags, Secrets, Settings, process_env, resolve};
 use anyhow::Result;
-use clap::ArgMatches;
 use cognito_refresh::signin;
 use cognito_refresh::{Entry, Error as CoreError, Need, Policy, fresh_tokens};
 use std::time::Duration;
 
-pub fn run(
-    args: ForgetDeviceArgs,
-    global: &ProfileArgs,
-    matches: &ArgMatches,
-    log: &Log,
-) -> Result<()> {
-    let chosen = profile::require(global, "forget-device")?;
+pub fn run(args: ForgetDeviceArgs, ctx: &Ctx) -> Result<()> {
+    let log = &ctx.log;
+    let chosen = profile::require(&ctx.profile, "forget-device")?;
     let stored = stored(&chosen)?;
     let key = stored.device_key.clone().ok_or_else(|| {
         CoreError::usage(format!(
@@ -28,14 +21,15 @@ pub fn run(
             chosen.name
         ))
     })?;
-    let req = input::request(args.settings.into_request(), matches, log, Some(&chosen))?;
-    let entry = valid_access(&chosen, &req, log)?;
+    let settings = resolve(Flags::from(&args.session), chosen.profile(), &process_env);
+    let secrets = settings.read_secrets(Some(&chosen), log)?;
+    let entry = valid_access(ctx, &chosen, &settings, &secrets)?;
     let access = entry
         .access_token
         .clone()
         .ok_or_else(|| CoreError::usage(format!("profile {} has no access token", chosen.name)))?;
-    let rt = runtime()?;
-    let connection = rt.block_on(target(&req).connection())?;
+    let rt = ctx.runtime()?;
+    let connection = rt.block_on(settings.target().connection())?;
     match rt.block_on(signin::forget_device(&connection, &access, &key)) {
         Ok(()) => {}
         // Already gone there: only the store still has it.
@@ -73,16 +67,20 @@ pub fn stored(chosen: &Chosen) -> Result<Entry> {
 
 /// The stored tokens with an access token valid for at least a minute, refreshed (and stored)
 /// first when needed.
-pub fn valid_access(chosen: &Chosen, req: &input::Request, log: &Log) -> Result<Entry> {
+pub fn valid_access(
+    ctx: &Ctx,
+    chosen: &Chosen,
+    settings: &Settings,
+    secrets: &Secrets,
+) -> Result<Entry> {
     let policy = Policy {
         need: Need::Access,
         min_ttl: Duration::from_secs(60),
         force: false,
-        lock_wait: Duration::from_secs_f64(req.timeout.as_secs_f64() * 2.0)
-            + Duration::from_secs(5),
+        lock_wait: profile::lock_wait(settings.timeout.value),
     };
     let (entry, _) = fresh_tokens(&chosen.store, &chosen.name, policy, None, |entry| {
-        profile::refresh_entry(req.clone(), entry, log)
+        profile::refresh_entry(ctx, settings, secrets, entry, &chosen.name)
     })?;
     Ok(entry)
 }

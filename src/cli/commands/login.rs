@@ -1,23 +1,22 @@
 //! `cognito-refresh login`: sign in, answer the challenges, remember the device when asked,
 //! and keep the tokens in the profile's store.
 
-use super::{runtime, write_stdout};
-use crate::cli::args::{Api, Flow, LoginArgs, OutputFormat, ProfileArgs, RequestArgs, SessionArgs};
+use super::{Ctx, write_stdout};
+use crate::cli::args::{Flow, LoginArgs, OutputFormat};
 use crate::cli::hints::Hinted;
-use crate::cli::input::{self, Request};
-use crate::cli::log::Log;
 use crate::cli::output;
 use crate::cli::profile::{self, Chosen};
 use crate::cli::prompt::CliPrompter;
+use crate::cli::settings::{Flags, process_env, resolve, value};
 use anyhow::Result;
-use clap::ArgMatches;
-use cognito_refresh::signin::{self, LoginOptions, RememberedDevice, Target};
+use cognito_refresh::signin::{self, LoginOptions, RememberedDevice};
 use cognito_refresh::{Entry, Error as CoreError, ErrorKind, RefreshApi};
 use std::path::Path;
 use std::time::Duration;
 
-pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
-    let mut chosen = profile::choose(global)?;
+pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
+    let log = &ctx.log;
+    let mut chosen = profile::choose(&ctx.profile)?;
     if chosen.is_none() {
         if args.remember_device {
             return Err(CoreError::usage(
@@ -35,46 +34,31 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         }
     }
     let stdin = |p: &Option<std::path::PathBuf>| p.as_deref() == Some(Path::new("-"));
-    if stdin(&args.client_secret_file) && stdin(&args.password_file) {
+    if stdin(&args.client.client_secret_file) && stdin(&args.password_file) {
         return Err(CoreError::usage(
             "the client secret and the password cannot both come from standard input",
         )
         .into());
     }
-    let request_args = RequestArgs {
-        session: SessionArgs {
-            client_id: args.client_id,
-            refresh_token_file: None,
-            refresh_token: None,
-            client_secret_file: args.client_secret_file,
-            client_secret: args.client_secret,
-            // Not saved in a new profile: it may be an alias, and refreshes need the real
-            // username, which the stored tokens give.
-            username: None,
-            device_key: None,
-            access_token: None,
-            id_token: None,
-        },
-        connection: args.connection,
-        api: Api::InitiateAuth,
-        domain: None,
-        client_metadata: args.client_metadata,
-    };
+    let flags = Flags::from(&args);
     if let Some(chosen) = chosen.as_mut() {
-        profile::create_if_absent(chosen, &request_args, matches, log)?;
+        // The username is not saved in a new profile: it may be an alias, and refreshes need
+        // the real username, which the stored tokens give.
+        let creating = Flags {
+            username: None,
+            ..flags
+        };
+        profile::create_if_absent(chosen, creating, log)?;
     }
-    let mut request_args = request_args;
-    request_args.session.username = args.username;
-    let req = input::request(request_args, matches, log, chosen.as_ref())?;
-    let client_id = req.client_id.clone().ok_or_else(|| {
-        CoreError::usage(
-            "no app client id: pass --client-id ID (or set COGNITO_CLIENT_ID), or client_id in \
-             the profile",
-        )
-    })?;
-    let username = req
-        .username
-        .clone()
+    let settings = resolve(
+        flags,
+        chosen.as_ref().and_then(Chosen::profile),
+        &process_env,
+    );
+    let secrets = settings.read_secrets(chosen.as_ref(), log)?;
+    log.info(&settings.describe(chosen.as_ref().map(|c| c.name.as_str())));
+    let client_id = settings.require_client_id()?;
+    let username = value(&settings.username)
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| {
             CoreError::usage(
@@ -112,16 +96,12 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
     prompter.new_password_file = args.new_password_file;
     prompter.mfa_code = args.mfa_code;
     prompter.mfa_type = args.mfa_type.map(|t| t.challenge());
-    let options = LoginOptions {
-        client_id: client_id.clone(),
-        client_secret: req.client_secret.clone(),
-        username,
-        flow,
-        device: device.clone(),
-        client_metadata: req.client_metadata.clone(),
-        target: target(&req),
-    };
-    let rt = runtime()?;
+    let options = LoginOptions::new(client_id.clone(), username, settings.target())
+        .flow(flow)
+        .set_client_secret(secrets.client_secret.clone())
+        .set_device(device.clone())
+        .set_client_metadata(settings.client_metadata.clone());
+    let rt = ctx.runtime()?;
     let signed_in = rt.block_on(signin::login(&options, &mut prompter))?;
     log.notes(&signed_in.notes);
     if !signed_in.challenges.is_empty() {
@@ -139,7 +119,7 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
         let key = offered.device_key.as_deref().unwrap_or("(no key)");
         if remember {
             let confirmed = rt.block_on(async {
-                let connection = options.target.connection().await?;
+                let connection = options.target().connection().await?;
                 signin::confirm_device(
                     &connection,
                     &tokens.access_token,
@@ -210,18 +190,6 @@ fn remembered(entry: &Entry) -> Option<RememberedDevice> {
         device_group_key: entry.device_group_key.clone()?,
         device_password: entry.device_password.clone()?,
     })
-}
-
-/// Where Cognito is, from the merged settings.
-pub fn target(req: &Request) -> Target {
-    Target {
-        region: req.region.clone(),
-        user_pool_id: req.user_pool_id.clone(),
-        endpoint_url: req.endpoint_url.clone(),
-        timeout: req.timeout,
-        max_attempts: 3,
-        use_aws_profile_region: true,
-    }
 }
 
 /// The name the device is confirmed with, as the user pool's console lists it.

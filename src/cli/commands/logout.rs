@@ -1,34 +1,33 @@
 //! `cognito-refresh logout`: RevokeToken (or GlobalSignOut), then the profile's tokens leave
 //! the store.
 
-use super::runtime;
-use crate::cli::args::{LogoutArgs, ProfileArgs};
+use super::Ctx;
+use crate::cli::args::LogoutArgs;
 use crate::cli::commands::forget_device::{stored, valid_access};
-use crate::cli::commands::login::target;
 use crate::cli::hints::Hinted;
-use crate::cli::input;
-use crate::cli::log::Log;
 use crate::cli::profile;
+use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
-use clap::ArgMatches;
 use cognito_refresh::Error as CoreError;
 use cognito_refresh::signin;
 use std::time::Duration;
 
-pub fn run(args: LogoutArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
-    let chosen = profile::require(global, "logout")?;
+pub fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
+    let log = &ctx.log;
+    let chosen = profile::require(&ctx.profile, "logout")?;
     let entry = stored(&chosen)?;
-    let req = input::request(args.settings.into_request(), matches, log, Some(&chosen))?;
+    let settings = resolve(Flags::from(&args.session), chosen.profile(), &process_env);
+    let secrets = settings.read_secrets(Some(&chosen), log)?;
     let what = if args.global {
         "GlobalSignOut"
     } else {
         "RevokeToken"
     };
     let result: Result<()> = (|| {
-        let rt = runtime()?;
-        let connection = rt.block_on(target(&req).connection())?;
+        let rt = ctx.runtime()?;
+        let connection = rt.block_on(settings.target().connection())?;
         if args.global {
-            let entry = valid_access(&chosen, &req, log)?;
+            let entry = valid_access(ctx, &chosen, &settings, &secrets)?;
             let access = entry.access_token.ok_or_else(|| {
                 CoreError::usage(format!("profile {} has no access token", chosen.name))
             })?;
@@ -38,7 +37,7 @@ pub fn run(args: LogoutArgs, global: &ProfileArgs, matches: &ArgMatches, log: &L
             rt.block_on(signin::revoke_token(
                 &connection,
                 &entry.client_id,
-                req.client_secret.as_ref(),
+                secrets.client_secret.as_ref(),
                 &entry.refresh_token,
             ))?;
         }

@@ -1,9 +1,9 @@
 //! `cognito-refresh profiles`: the profiles and the state of their tokens, never a token.
 
-use super::write_stdout;
-use crate::cli::args::{ProfileArgs, ProfilesArgs};
-use crate::cli::log::Log;
+use super::{Ctx, write_stdout};
+use crate::cli::args::ProfilesArgs;
 use crate::cli::profile::{config_path, store};
+use crate::cli::settings::value;
 use anyhow::Result;
 use cognito_refresh::config::Config;
 use cognito_refresh::region::region_of_pool;
@@ -37,12 +37,13 @@ struct Row {
     error: Option<String>,
 }
 
-pub fn run(args: ProfilesArgs, global: &ProfileArgs, log: &Log) -> Result<()> {
-    let config = Config::load(&config_path(global)?)?;
-    let store = store(global)?;
+pub fn run(args: ProfilesArgs, ctx: &Ctx) -> Result<()> {
+    let log = &ctx.log;
+    let config = Config::load(&config_path(&ctx.profile)?)?;
+    let store = store(&ctx.profile)?;
     let mut names: BTreeSet<String> = config.profiles.keys().cloned().collect();
     names.extend(store.profiles()?);
-    let selected = global.profile.as_deref().map(str::trim);
+    let selected = value(&ctx.profile.name);
     let now = now_unix();
     let rows: Vec<Row> = names
         .into_iter()
@@ -57,7 +58,7 @@ pub fn run(args: ProfilesArgs, global: &ProfileArgs, log: &Log) -> Result<()> {
             };
             let expires = entry.as_ref().and_then(|e| e.expires_at_for(Need::Access));
             Row {
-                selected: selected == Some(name.as_str()),
+                selected: selected.as_deref() == Some(name.as_str()),
                 in_config: profile.is_some(),
                 client_id: profile
                     .and_then(|p| p.client_id.clone())

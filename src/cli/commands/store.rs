@@ -1,39 +1,29 @@
 //! `cognito-refresh store`: save a refresh token, and optionally access and ID tokens, in a
 //! profile's token store.
 
-use crate::cli::args::{ProfileArgs, StoreArgs};
-use crate::cli::input::{
-    StdinOnce, read_limited, read_secret, source, warn_secrets_on_command_line,
-};
+use super::Ctx;
+use crate::cli::args::StoreArgs;
+use crate::cli::input::{StdinOnce, read_limited};
 use crate::cli::log::Log;
 use crate::cli::profile::{self, Chosen};
+use crate::cli::settings::{Flags, Setting, Source, process_env, resolve, value};
 use anyhow::Result;
-use clap::ArgMatches;
-use clap::parser::ValueSource;
 use cognito_refresh::api::plan::check_refresh_token;
 use cognito_refresh::jwt::{self, Claims};
 use cognito_refresh::{Entry, Error as CoreError, ExposeSecret, SecretString};
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-pub fn run(args: StoreArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
-    let mut chosen = profile::require(global, "store")?;
-    profile::create_if_absent(&mut chosen, &args.request, matches, log)?;
-    warn_secrets_on_command_line(matches, log);
-    let s = args.request.session;
+pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
+    let log = &ctx.log;
+    let mut chosen = profile::require(&ctx.profile, "store")?;
+    let flags = Flags::from(&args.session);
+    profile::create_if_absent(&mut chosen, flags, log)?;
+    let mut settings = resolve(flags, chosen.profile(), &process_env);
+    settings.warn_secrets_on_command_line(log);
 
     let mut stdin = StdinOnce::default();
-    // An empty variable is an unset one.
-    let given = s.refresh_token.filter(|t| {
-        source(matches, "refresh_token") != Some(ValueSource::EnvVariable)
-            || !t.expose_secret().trim().is_empty()
-    });
-    let refresh_token = match read_secret(
-        s.refresh_token_file.as_deref(),
-        given,
-        "refresh token",
-        &mut stdin,
-    )? {
+    let refresh_token = match settings.read_refresh_token(&mut stdin)? {
         Some(token) => token,
         None if !std::io::stdin().is_terminal() => {
             let token = read_limited(std::io::stdin().lock(), "standard input")?;
@@ -56,31 +46,16 @@ pub fn run(args: StoreArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
     };
     check_refresh_token(refresh_token.expose_secret())?;
 
-    let from_profile = |get: fn(&cognito_refresh::config::Profile) -> Option<&String>| {
-        chosen.profile().and_then(get).cloned()
-    };
-    let merge = |id: &str, given: Option<String>, profile: Option<String>| {
-        let given = given.filter(|v| !v.trim().is_empty());
-        match source(matches, id) {
-            Some(ValueSource::CommandLine) => given,
-            _ => profile.or(given),
-        }
-    };
-    let client_id = merge(
-        "client_id",
-        s.client_id,
-        from_profile(|p| p.client_id.as_ref()),
-    )
-    .ok_or_else(|| {
+    let client_id = value(&settings.client_id).ok_or_else(|| {
         CoreError::usage(format!(
             "no app client id for profile {}: pass --client-id ID (it is saved in the new \
-                 profile), or add client_id to the profile in {}",
+             profile), or add client_id to the profile in {}",
             chosen.name,
             chosen.config.path.display()
         ))
     })?;
-    let access = token_claims(s.access_token.as_ref(), "access token")?;
-    let id = token_claims(s.id_token.as_ref(), "ID token")?;
+    let access = token_claims(settings.access_token.as_ref(), "access token")?;
+    let id = token_claims(settings.id_token.as_ref(), "ID token")?;
     for (claims, what) in [(&access, "access token"), (&id, "ID token")] {
         if let Some(other) = claims.as_ref().and_then(Claims::client_id)
             && other != client_id
@@ -90,25 +65,26 @@ pub fn run(args: StoreArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
             ));
         }
     }
+    // The device key given, else the access token's.
+    settings.device_key = settings
+        .device_key
+        .filter(|k| !k.value.trim().is_empty())
+        .or_else(|| {
+            access
+                .as_ref()
+                .and_then(Claims::device_key)
+                .map(|k| Setting::new(k.to_string(), Source::TokenClaim))
+        });
+    log.info(&settings.describe(Some(&chosen.name)));
 
-    let mut entry = Entry::new(client_id.trim(), refresh_token);
+    let mut entry = Entry::new(client_id, refresh_token);
     entry.expires_at = access.as_ref().and_then(Claims::expires);
-    if s.access_token.is_some() && entry.expires_at.is_none() {
+    if settings.access_token.is_some() && entry.expires_at.is_none() {
         return Err(CoreError::usage("the access token given has no exp claim").into());
     }
-    entry.access_token = s.access_token;
-    entry.id_token = s.id_token;
-    entry.device_key = merge(
-        "device_key",
-        s.device_key,
-        from_profile(|p| p.device_key.as_ref()),
-    )
-    .or_else(|| {
-        access
-            .as_ref()
-            .and_then(Claims::device_key)
-            .map(str::to_string)
-    });
+    entry.access_token = settings.access_token;
+    entry.id_token = settings.id_token;
+    entry.device_key = value(&settings.device_key);
     save(&chosen, entry, log)
 }
 

@@ -1,19 +1,19 @@
 //! `cognito-refresh token`: a valid access (or ID) token of a profile, refreshed only when needed.
 
-use super::write_stdout;
-use crate::cli::args::{ProfileArgs, TokenArgs};
-use crate::cli::log::Log;
+use super::{Ctx, write_stdout};
+use crate::cli::args::TokenArgs;
 use crate::cli::profile;
+use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
-use clap::ArgMatches;
 use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
 
-pub fn run(args: TokenArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Log) -> Result<()> {
-    let mut chosen = profile::require(global, "token")?;
-    let request = args.settings.into_request();
-    profile::create_if_absent(&mut chosen, &request, matches, log)?;
+pub fn run(args: TokenArgs, ctx: &Ctx) -> Result<()> {
+    let mut chosen = profile::require(&ctx.profile, "token")?;
+    let flags = Flags::from(&args.session);
+    profile::create_if_absent(&mut chosen, flags, &ctx.log)?;
+    let settings = resolve(flags, chosen.profile(), &process_env);
     let need = if args.id { Need::Id } else { Need::Access };
-    let entry = profile::fresh(&chosen, request, &args.freshness, need, matches, log)?;
+    let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, need)?;
     let token = match need {
         Need::Id => entry.id_token,
         _ => entry.access_token,

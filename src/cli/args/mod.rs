@@ -1,0 +1,419 @@
+//! The command line: clap types only. Each group of options is defined once, in its own file,
+//! and flattened into the subcommands that take it; `settings.rs` resolves them.
+
+mod api;
+mod client;
+mod connection;
+mod profile;
+mod refresh_token;
+mod session;
+mod subcommands;
+mod user;
+
+pub use api::{Api, ApiArgs, ClientMetadataArgs};
+pub use client::ClientArgs;
+pub use connection::{ConnectionArgs, DEFAULT_TIMEOUT};
+pub use profile::ProfileArgs;
+pub use refresh_token::RefreshTokenArgs;
+pub use session::SessionTokenArgs;
+pub use subcommands::*;
+pub use user::{DeviceKeyArgs, UserArgs, UsernameArgs};
+
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+/// Keep Amazon Cognito user-pool tokens fresh.
+///
+/// Secrets are best given through the environment or files (`-` is standard input): values on
+/// the command line can be read by other local users.
+#[derive(Parser, Debug)]
+#[command(
+    name = "cognito-refresh",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Say on stderr what is used and where it came from (region, username, device key, endpoint).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print no warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Get new access and ID tokens from a refresh token.
+    ///
+    /// Example:
+    ///   export COGNITO_REFRESH_TOKEN=...
+    ///   cognito-refresh refresh --client-id 4f1example --region eu-west-1 | jq -r .access_token
+    #[command(verbatim_doc_comment)]
+    Refresh(Box<RefreshArgs>),
+
+    /// Show the header and claims of an access or ID token as JSON, or the shape of a refresh
+    /// token. The signature is not checked.
+    Decode(DecodeArgs),
+
+    /// Say why a refresh fails, and how to fix it: checks of the inputs, the refresh itself,
+    /// attempts that isolate the cause, and with --inspect the app client's and user pool's
+    /// settings. Takes every option refresh takes; exits 0 when a refresh succeeds, else with
+    /// the code refresh would give.
+    ///
+    /// Example:
+    ///   cognito-refresh diagnose --client-id 4f1example --refresh-token-file rt.txt \
+    ///       --access-token "$OLD_ACCESS_TOKEN" --region eu-west-1 --inspect
+    #[command(verbatim_doc_comment)]
+    Diagnose(Box<DiagnoseArgs>),
+
+    /// Save a refresh token (and optionally access and ID tokens) in a profile's token store.
+    ///
+    /// The refresh token is read from --refresh-token-file, COGNITO_REFRESH_TOKEN, or standard
+    /// input. A profile that is not in the config file is created from the options given.
+    ///
+    /// Example:
+    ///   cognito-refresh store --profile ci --client-id 4f1example --region eu-west-1 < rt.txt
+    #[command(verbatim_doc_comment)]
+    Store(Box<StoreArgs>),
+
+    /// Print a valid access (or ID) token of a profile, refreshing it only when needed.
+    ///
+    /// The stored token is printed when it stays valid for --min-ttl; otherwise the tokens are
+    /// refreshed (once, however many processes ask at the same time) and stored first.
+    ///
+    /// Example:
+    ///   cognito-refresh token --profile ci | sed 's/^/Authorization: Bearer /' |
+    ///     curl -H @- https://api.example.com/
+    #[command(verbatim_doc_comment)]
+    Token(Box<TokenArgs>),
+
+    /// Run a command with a profile's valid tokens in its environment.
+    ///
+    /// Sets COGNITO_ACCESS_TOKEN, COGNITO_ID_TOKEN and COGNITO_TOKEN_EXPIRES_AT (removing stale
+    /// ones), and COGNITO_REFRESH_EXEC to the profile's name. The command replaces this process:
+    /// it gets signals directly, and its exit status is this command's.
+    ///
+    /// Example:
+    ///   cognito-refresh exec --profile ci -- ./deploy.sh --stage prod
+    #[command(verbatim_doc_comment)]
+    Exec(Box<ExecArgs>),
+
+    /// List the profiles and the state of their tokens (never a token).
+    Profiles(ProfilesArgs),
+
+    /// Sign in with a username and password: USER_SRP_AUTH (the password never leaves this
+    /// machine) or USER_PASSWORD_AUTH, answering MFA and new-password challenges.
+    ///
+    /// The password comes from --password-file, COGNITO_PASSWORD, or a prompt that does not
+    /// echo when standard input is a terminal; never from an argument.
+    ///
+    /// The tokens go into the profile's token store; --print also prints them. With
+    /// --remember-device the device is confirmed, and later sign-ins answer the device challenge.
+    ///
+    /// Example:
+    ///   cognito-refresh login --profile dev --client-id 4f1example \
+    ///     --user-pool-id eu-west-1_AbC123 --username alice --remember-device
+    #[command(verbatim_doc_comment)]
+    Login(Box<LoginArgs>),
+
+    /// Make Cognito forget the profile's remembered device (ForgetDevice), and drop it from
+    /// the store.
+    ForgetDevice(Box<ForgetDeviceArgs>),
+
+    /// Sign out: RevokeToken for the stored refresh token (or GlobalSignOut with --global),
+    /// then remove the profile's tokens from the store.
+    ///
+    /// When the revoke or sign-out fails nothing is removed, unless --force.
+    ///
+    /// Example:
+    ///   cognito-refresh logout --profile dev
+    #[command(verbatim_doc_comment)]
+    Logout(Box<LogoutArgs>),
+}
+
+fn secret(s: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use secrecy::ExposeSecret;
+    use std::ffi::OsString;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cognito-refresh").chain(args.iter().copied()))
+    }
+
+    fn refresh(args: &[&str]) -> RefreshArgs {
+        match parse(&[&["refresh", "--client-id", "c1"], args].concat())
+            .unwrap()
+            .command
+        {
+            Command::Refresh(r) => *r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults() {
+        let r = refresh(&[]);
+        assert_eq!(r.session.api.api, None);
+        assert_eq!(r.output, OutputFormat::Json);
+        assert_eq!(r.session.connection.timeout, None);
+        assert!(r.session.api.metadata.client_metadata.is_empty());
+    }
+
+    #[test]
+    fn values() {
+        let r = refresh(&[
+            "--api",
+            "get-tokens",
+            "--output",
+            "access-token",
+            "--timeout",
+            "2.5",
+            "--client-metadata",
+            "a=b=c",
+            "--client-metadata",
+            "x=",
+            "--refresh-token",
+            "rt",
+            "--username",
+            "alice",
+            "--device-key",
+            "dk",
+            "--region",
+            "eu-west-1",
+        ]);
+        assert_eq!(r.session.api.api, Some(Api::GetTokens));
+        assert_eq!(r.output, OutputFormat::AccessToken);
+        assert_eq!(r.session.connection.timeout, Some(2.5));
+        assert_eq!(
+            r.session.api.metadata.client_metadata,
+            vec![("a".into(), "b=c".into()), ("x".into(), String::new())]
+        );
+        assert_eq!(
+            r.session
+                .refresh_token
+                .refresh_token
+                .unwrap()
+                .expose_secret(),
+            "rt"
+        );
+        assert_eq!(r.session.user.name.username.as_deref(), Some("alice"));
+        assert_eq!(r.session.user.device.device_key.as_deref(), Some("dk"));
+        assert_eq!(r.session.connection.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        for bad in [
+            &["--api", "oauth"][..],
+            &["--domain"],
+            &["--output", "yaml"],
+            &["--timeout", "0"],
+            &["--timeout", "-1"],
+            &["--timeout", "soon"],
+            &["--client-metadata", "novalue"],
+            &["--client-metadata", "=v"],
+            &["--refresh-token", "a", "--refresh-token-file", "f"],
+            &["--client-secret", "a", "--client-secret-file", "f"],
+        ] {
+            let args = [&["refresh", "--client-id", "c1"], bad].concat();
+            assert!(parse(&args).is_err(), "{bad:?}");
+        }
+        assert!(parse(&["refresh", "-v", "-q", "--client-id", "c"]).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        for (text, secs) in [
+            ("5m", 300),
+            ("300s", 300),
+            ("300", 300),
+            ("1h", 3600),
+            ("1h30m", 5400),
+            ("2d", 172_800),
+            ("0", 0),
+            (" 10 ", 10),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "m",
+            "5x",
+            "-5m",
+            "5m30",
+            "1.5h",
+            "99999999999999999999",
+            "31d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn profile_options_go_with_every_command() {
+        let cli = parse(&[
+            "token",
+            "--profile",
+            "ci",
+            "--store",
+            "/s",
+            "--min-ttl",
+            "1h",
+            "--id",
+        ])
+        .unwrap();
+        assert_eq!(cli.profile.profile.as_deref(), Some("ci"));
+        assert_eq!(cli.profile.store_dir, Some(PathBuf::from("/s")));
+        match cli.command {
+            Command::Token(t) => {
+                assert!(t.id);
+                assert_eq!(t.freshness.min_ttl, Duration::from_secs(3600));
+                assert!(!t.freshness.force);
+            }
+            other => panic!("{other:?}"),
+        }
+        let cli = parse(&["--profile", "x", "decode", "--config", "/c.toml", "t"]).unwrap();
+        assert_eq!(cli.profile.profile.as_deref(), Some("x"));
+        assert_eq!(cli.profile.config, Some(PathBuf::from("/c.toml")));
+        assert!(parse(&["token", "--min-ttl", "soon"]).is_err());
+    }
+
+    #[test]
+    fn exec_takes_the_command_and_its_options() {
+        for args in [
+            &["exec", "-p", "ci", "--", "sh", "-c", "exit 7"][..],
+            &["exec", "-p", "ci", "sh", "-c", "exit 7"],
+        ] {
+            match parse(args).unwrap().command {
+                Command::Exec(e) => {
+                    assert_eq!(e.command, ["sh", "-c", "exit 7"].map(OsString::from));
+                    assert!(!e.allow_nested);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(parse(&["exec", "-p", "ci"]).is_err());
+        assert!(parse(&["exec", "-p", "ci", "--"]).is_err());
+    }
+
+    fn diagnose(args: &[&str]) -> DiagnoseArgs {
+        match parse(&[&["diagnose", "--client-id", "c1"], args].concat())
+            .unwrap()
+            .command
+        {
+            Command::Diagnose(d) => *d,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn diagnose_takes_the_refresh_options() {
+        let d = diagnose(&[]);
+        assert!(!d.inspect);
+        assert_eq!(d.aws_profile, None);
+        assert_eq!(d.output, ReportFormat::Human);
+        assert_eq!(d.session.api.api, None);
+        let d = diagnose(&[
+            "--inspect",
+            "--aws-profile",
+            "admin",
+            "-o",
+            "json",
+            "--api",
+            "get-tokens",
+            "--device-key",
+            "dk",
+            "--timeout",
+            "3",
+        ]);
+        assert!(d.inspect);
+        assert_eq!(d.aws_profile.as_deref(), Some("admin"));
+        assert_eq!(d.output, ReportFormat::Json);
+        assert_eq!(d.session.api.api, Some(Api::GetTokens));
+        assert_eq!(d.session.user.device.device_key.as_deref(), Some("dk"));
+        assert_eq!(d.session.connection.timeout, Some(3.0));
+        for bad in [&["-o", "env"][..], &["--inspect=yes"], &["--aws-profile"]] {
+            let args = [&["diagnose", "--client-id", "c1"], bad].concat();
+            assert!(parse(&args).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn login_takes_no_password_argument() {
+        let base = ["login", "--username", "alice", "--client-id", "c1"];
+        for bad in [
+            &["--password", "p"][..],
+            &["--flow", "custom"],
+            &["--mfa-type", "voice"],
+            &["--client-secret", "a", "--client-secret-file", "f"],
+        ] {
+            assert!(parse(&[&base[..], bad].concat()).is_err(), "{bad:?}");
+        }
+        let cli = parse(
+            &[
+                &base[..],
+                &[
+                    "--flow",
+                    "password",
+                    "--mfa-code",
+                    "123456",
+                    "--mfa-type",
+                    "totp",
+                ],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let Command::Login(l) = cli.command else {
+            panic!("not login")
+        };
+        assert_eq!(l.flow, Flow::Password);
+        assert_eq!(
+            l.mfa_type.map(MfaType::challenge),
+            Some("SOFTWARE_TOKEN_MFA")
+        );
+        assert!(!format!("{l:?}").contains("123456"));
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let r = refresh(&[
+            "--refresh-token",
+            "rt-value-1",
+            "--client-secret",
+            "cs-value-2",
+            "--access-token",
+            "at-value-3",
+            "--id-token",
+            "it-value-4",
+        ]);
+        let debug = format!("{r:?}");
+        for secret in ["rt-value-1", "cs-value-2", "at-value-3", "it-value-4"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+    }
+}
