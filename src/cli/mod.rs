@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod ctx;
 pub mod hints;
 pub mod input;
 pub mod log;

@@ -2,41 +2,20 @@
 //! store, and the refresh of stored tokens shared by `token`, `exec` and `refresh --profile`.
 
 use crate::cli::args::FreshnessArgs;
-use crate::cli::commands::Ctx;
+use crate::cli::ctx::Ctx;
 use crate::cli::log::Log;
 use crate::cli::settings::{
-    Flags, ProfileChoice, SecretInput, Secrets, Setting, Settings, Source, process_env, resolve,
-    value,
+    Chosen, Flags, ProfileChoice, SecretInput, Secrets, Setting, Settings, Source, process_env,
+    resolve, value,
 };
 use anyhow::Result;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{
-    Entry, Error as CoreError, Need, Outcome, Policy, RefreshOptions, SecretString, Store, Tokens,
-    fresh_tokens,
+    Entry, Error as CoreError, Need, Outcome, Policy, RefreshOptions, Store, Tokens, fresh_tokens,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// A profile chosen with --profile or COGNITO_PROFILE.
-#[derive(Debug)]
-pub struct Chosen {
-    pub name: String,
-    pub config: Config,
-    pub store: Store,
-}
-
-impl Chosen {
-    /// The profile's settings; `None` when the config file does not have it.
-    pub fn profile(&self) -> Option<&Profile> {
-        self.config.profile(&self.name)
-    }
-
-    /// The client secret the profile refers to, if any.
-    pub fn client_secret(&self) -> Result<Option<SecretString>> {
-        Ok(self.config.client_secret(&self.name)?)
-    }
-}
 
 /// The config file: --config, COGNITO_REFRESH_CONFIG, else the XDG default.
 pub fn config_path(choice: &ProfileChoice) -> Result<PathBuf> {

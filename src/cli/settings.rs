@@ -9,11 +9,10 @@ pub use crate::cli::args::Flags;
 use crate::cli::args::{Api, DEFAULT_TIMEOUT, ProfileArgs};
 use crate::cli::input::{StdinOnce, read_secret, trim_secret};
 use crate::cli::log::Log;
-use crate::cli::profile::Chosen;
 use anyhow::Result;
-use cognito_refresh::config::Profile;
+use cognito_refresh::config::{Config, Profile};
 use cognito_refresh::signin::Target;
-use cognito_refresh::{Entry, Error as CoreError, RefreshApi, RefreshOptions, SecretString};
+use cognito_refresh::{Entry, Error as CoreError, RefreshApi, RefreshOptions, SecretString, Store};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -436,6 +435,26 @@ fn read_input(
             Some(chosen) => chosen.client_secret(),
             None => Ok(None),
         },
+    }
+}
+
+/// A profile chosen with --profile or COGNITO_PROFILE.
+#[derive(Debug)]
+pub struct Chosen {
+    pub name: String,
+    pub config: Config,
+    pub store: Store,
+}
+
+impl Chosen {
+    /// The profile's settings; `None` when the config file does not have it.
+    pub fn profile(&self) -> Option<&Profile> {
+        self.config.profile(&self.name)
+    }
+
+    /// The client secret the profile refers to, if any.
+    pub fn client_secret(&self) -> Result<Option<SecretString>> {
+        Ok(self.config.client_secret(&self.name)?)
     }
 }
 

@@ -3,7 +3,8 @@
 
 use super::Ctx;
 use crate::cli::args::ForgetDeviceArgs;
-use crate::cli::profile::{self, Chosen};
+use crate::cli::profile;
+use crate::cli::settings::Chosen;
 use crate::cli::settings::{Flags, Secrets, Settings, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::signin;

@@ -5,7 +5,8 @@ use super::{Ctx, given_options, write_stdout};
 use crate::cli::args::{OutputFormat, RefreshArgs};
 use crate::cli::log::Log;
 use crate::cli::output;
-use crate::cli::profile::{self, Chosen};
+use crate::cli::profile;
+use crate::cli::settings::Chosen;
 use crate::cli::settings::{Flags, Source, process_env, resolve, value};
 use anyhow::Result;
 use cognito_refresh::{
