@@ -504,7 +504,6 @@ impl State<'_> {
         prompter: &mut dyn Prompter,
         notes: &mut Vec<Note>,
     ) -> Result<Responses, Error> {
-        let plain = |v: &str| SecretString::from(v.to_string());
         let mut r: Responses = vec![("USERNAME", plain(&self.username))];
         match name {
             "PASSWORD_VERIFIER" => {
@@ -519,24 +518,12 @@ impl State<'_> {
                     .as_deref()
                     .ok_or_else(|| Error::usage("PASSWORD_VERIFIER needs the user pool id"))?;
                 let user = param(params, name, "USER_ID_FOR_SRP")?;
-                let block = param(params, name, "SECRET_BLOCK")?;
-                let ts = srp::timestamp(time::OffsetDateTime::now_utc());
-                let signature = srp.signature(
-                    Identity {
-                        realm,
-                        user,
-                        password: &self.password,
-                    },
-                    &ServerChallenge {
-                        srp_b: param(params, name, "SRP_B")?,
-                        salt: param(params, name, "SALT")?,
-                        secret_block: block,
-                    },
-                    &ts,
-                )?;
-                r.push(("PASSWORD_CLAIM_SECRET_BLOCK", plain(block)));
-                r.push(("PASSWORD_CLAIM_SIGNATURE", signature));
-                r.push(("TIMESTAMP", plain(&ts)));
+                let identity = Identity {
+                    realm,
+                    user,
+                    password: &self.password,
+                };
+                r.extend(verify(srp, identity, params, name)?);
                 if let Some(d) = &self.options.device {
                     r.push(("DEVICE_KEY", plain(&d.device_key)));
                 }
@@ -557,25 +544,13 @@ impl State<'_> {
                     .device_srp
                     .as_ref()
                     .ok_or_else(|| unexpected(name, "DEVICE_SRP_AUTH did not come first"))?;
-                let block = param(params, name, "SECRET_BLOCK")?;
-                let ts = srp::timestamp(time::OffsetDateTime::now_utc());
-                let signature = srp.signature(
-                    Identity {
-                        realm: &device.device_group_key,
-                        user: &device.device_key,
-                        password: &device.device_password,
-                    },
-                    &ServerChallenge {
-                        srp_b: param(params, name, "SRP_B")?,
-                        salt: param(params, name, "SALT")?,
-                        secret_block: block,
-                    },
-                    &ts,
-                )?;
+                let identity = Identity {
+                    realm: &device.device_group_key,
+                    user: &device.device_key,
+                    password: &device.device_password,
+                };
                 r.push(("DEVICE_KEY", plain(&device.device_key)));
-                r.push(("PASSWORD_CLAIM_SECRET_BLOCK", plain(block)));
-                r.push(("PASSWORD_CLAIM_SIGNATURE", signature));
-                r.push(("TIMESTAMP", plain(&ts)));
+                r.extend(verify(srp, identity, params, name)?);
             }
             "NEW_PASSWORD_REQUIRED" => {
                 let required = required_attributes(params);
@@ -660,6 +635,37 @@ impl State<'_> {
             .as_ref()
             .ok_or_else(|| unexpected(challenge, "no remembered device was sent"))
     }
+}
+
+/// The answer to PASSWORD_VERIFIER or DEVICE_PASSWORD_VERIFIER: `identity` (the user, or the
+/// remembered device) signs the server's SECRET_BLOCK with the key of the exchange `srp` began.
+fn verify(
+    srp: &SrpClient,
+    identity: Identity<'_>,
+    params: &HashMap<String, String>,
+    challenge: &str,
+) -> Result<Responses, Error> {
+    let block = param(params, challenge, "SECRET_BLOCK")?;
+    let ts = srp::timestamp(time::OffsetDateTime::now_utc());
+    let signature = srp.signature(
+        identity,
+        &ServerChallenge {
+            srp_b: param(params, challenge, "SRP_B")?,
+            salt: param(params, challenge, "SALT")?,
+            secret_block: block,
+        },
+        &ts,
+    )?;
+    Ok(vec![
+        ("PASSWORD_CLAIM_SECRET_BLOCK", plain(block)),
+        ("PASSWORD_CLAIM_SIGNATURE", signature),
+        ("TIMESTAMP", plain(&ts)),
+    ])
+}
+
+/// A response that is no secret, in the type all responses share.
+fn plain(value: &str) -> SecretString {
+    SecretString::from(value.to_string())
 }
 
 fn unexpected(challenge: &str, why: &str) -> Error {
