@@ -6,25 +6,27 @@
 //! (the password, a new password, an MFA code, a choice of MFA) is asked through a [`Prompter`]
 //! the caller supplies.
 
+mod devices;
+mod session;
 pub mod srp;
+
+pub use devices::{RememberedDevice, confirm_device, forget_device};
+pub use session::{global_sign_out, revoke_token};
 
 use crate::api::classify::{Context, Operation};
 use crate::api::connection::Connection;
 use crate::endpoint::parse_endpoint;
 use crate::region;
 use crate::secret_hash::secret_hash;
-use crate::tokens::{NewDevice, Note, Tokens};
+use crate::tokens::{Note, Tokens};
 use crate::{Error, ErrorKind};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
-use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ChallengeNameType, DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 use secrecy::{ExposeSecret, SecretString};
-use srp::{DeviceVerifier, Identity, ServerChallenge, SrpClient};
+use srp::{Identity, ServerChallenge, SrpClient};
 use std::collections::HashMap;
-use std::fmt;
 use std::time::Duration;
 
 /// How the password is proven.
@@ -43,24 +45,6 @@ impl Flow {
             Flow::Srp => "USER_SRP_AUTH",
             Flow::Password => "USER_PASSWORD_AUTH",
         }
-    }
-}
-
-/// A device Cognito remembers: what DEVICE_SRP_AUTH needs. The password is the device's
-/// credential and must be kept like a refresh token.
-#[derive(Clone)]
-pub struct RememberedDevice {
-    pub device_key: String,
-    pub device_group_key: String,
-    pub device_password: SecretString,
-}
-
-impl fmt::Debug for RememberedDevice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RememberedDevice")
-            .field("device_key", &self.device_key)
-            .field("device_group_key", &self.device_group_key)
-            .finish_non_exhaustive()
     }
 }
 
@@ -711,115 +695,6 @@ fn mfa_choices(params: &HashMap<String, String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Confirms the device a sign-in returned (NewDeviceMetadata): a fresh device password and its
-/// SRP verifier go to ConfirmDevice, and the device is marked remembered when Cognito leaves that
-/// to the user. Returns what a later DEVICE_SRP_AUTH needs; keep it like a refresh token.
-pub async fn confirm_device(
-    connection: &Connection,
-    access_token: &SecretString,
-    device: &NewDevice,
-    device_name: Option<&str>,
-) -> Result<RememberedDevice, Error> {
-    let (Some(key), Some(group)) = (&device.device_key, &device.device_group_key) else {
-        return Err(Error::new(
-            ErrorKind::Other,
-            "NewDeviceMetadata lacks the device key or the device group key",
-        ));
-    };
-    let verifier = DeviceVerifier::generate(group, key)?;
-    let client = connection.client();
-    let ctx = Context::call(
-        connection,
-        Operation::Device,
-        vec![access_token, &verifier.password],
-    );
-    let mut call = client
-        .confirm_device()
-        .access_token(access_token.expose_secret())
-        .device_key(key)
-        .device_secret_verifier_config(
-            DeviceSecretVerifierConfigType::builder()
-                .password_verifier(&verifier.verifier)
-                .salt(&verifier.salt)
-                .build(),
-        );
-    if let Some(name) = device_name {
-        call = call.device_name(name);
-    }
-    let out = call.send().await.map_err(|e| ctx.error(e))?;
-    if out.user_confirmation_necessary {
-        client
-            .update_device_status()
-            .access_token(access_token.expose_secret())
-            .device_key(key)
-            .device_remembered_status(DeviceRememberedStatusType::Remembered)
-            .send()
-            .await
-            .map_err(|e| ctx.error(e))?;
-    }
-    Ok(RememberedDevice {
-        device_key: key.clone(),
-        device_group_key: group.clone(),
-        device_password: verifier.password,
-    })
-}
-
-/// ForgetDevice: Cognito stops remembering the device.
-pub async fn forget_device(
-    connection: &Connection,
-    access_token: &SecretString,
-    device_key: &str,
-) -> Result<(), Error> {
-    let ctx = Context::call(connection, Operation::Device, vec![access_token]);
-    connection
-        .client()
-        .forget_device()
-        .access_token(access_token.expose_secret())
-        .device_key(device_key)
-        .send()
-        .await
-        .map_err(|e| ctx.error(e))?;
-    Ok(())
-}
-
-/// RevokeToken: the refresh token, and the access tokens issued with it, stop working.
-pub async fn revoke_token(
-    connection: &Connection,
-    client_id: &str,
-    client_secret: Option<&SecretString>,
-    refresh_token: &SecretString,
-) -> Result<(), Error> {
-    let mut secrets = vec![refresh_token];
-    secrets.extend(client_secret);
-    let ctx = Context::call(connection, Operation::Revoke, secrets);
-    let mut call = connection
-        .client()
-        .revoke_token()
-        .client_id(client_id)
-        .token(refresh_token.expose_secret());
-    if let Some(secret) = client_secret {
-        call = call.client_secret(secret.expose_secret());
-    }
-    call.send().await.map_err(|e| ctx.error(e))?;
-    Ok(())
-}
-
-/// GlobalSignOut: every refresh token of the user, on every device, stops working.
-pub async fn global_sign_out(
-    connection: &Connection,
-    access_token: &SecretString,
-) -> Result<(), Error> {
-    let ctx = Context::call(connection, Operation::SignOut, vec![access_token]);
-    connection
-        .client()
-        .global_sign_out()
-        .access_token(access_token.expose_secret())
-        .send()
-        .await
-        .map_err(|e| ctx.error(e))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -850,18 +725,6 @@ mod tests {
             destination: Some("+*******1234".into()),
         };
         assert!(q.describe().contains("SMS_MFA"));
-    }
-
-    #[test]
-    fn device_debug_hides_the_password() {
-        let d = RememberedDevice {
-            device_key: "eu-west-1_k".into(),
-            device_group_key: "-g".into(),
-            device_password: SecretString::from("device-password-xyz"),
-        };
-        let debug = format!("{d:?}");
-        assert!(debug.contains("eu-west-1_k"));
-        assert!(!debug.contains("device-password-xyz"));
     }
 
     struct NoAnswers;
