@@ -6,11 +6,14 @@
 //! (the password, a new password, an MFA code, a choice of MFA) is asked through a [`Prompter`]
 //! the caller supplies.
 
+mod challenges;
 mod devices;
+mod questions;
 mod session;
 pub mod srp;
 
 pub use devices::{RememberedDevice, confirm_device, forget_device};
+pub use questions::{Prompter, Question};
 pub use session::{global_sign_out, revoke_token};
 
 use crate::api::classify::{Context, Operation};
@@ -24,8 +27,8 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+use challenges::{Responder, Responses};
 use secrecy::{ExposeSecret, SecretString};
-use srp::{Identity, ServerChallenge, SrpClient};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -46,44 +49,6 @@ impl Flow {
             Flow::Password => "USER_PASSWORD_AUTH",
         }
     }
-}
-
-/// What a sign-in needs from the user, asked through a [`Prompter`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Question {
-    /// The user's password.
-    Password,
-    /// NEW_PASSWORD_REQUIRED: the user must choose a new password.
-    NewPassword,
-    /// SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP: a one-time code.
-    Code {
-        /// The challenge's name, e.g. `SOFTWARE_TOKEN_MFA`.
-        challenge: String,
-        /// Where the code was sent (masked by Cognito), for SMS and email.
-        destination: Option<String>,
-    },
-    /// SELECT_MFA_TYPE: one of `choices` (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
-    MfaType { choices: Vec<String> },
-}
-
-impl Question {
-    /// What is missing, for messages: "the password", "an MFA code (SOFTWARE_TOKEN_MFA)".
-    pub fn describe(&self) -> String {
-        match self {
-            Question::Password => "the password".into(),
-            Question::NewPassword => "a new password (NEW_PASSWORD_REQUIRED)".into(),
-            Question::Code { challenge, .. } => format!("a one-time code ({challenge})"),
-            Question::MfaType { choices } => {
-                format!("a choice of MFA ({})", choices.join(", "))
-            }
-        }
-    }
-}
-
-/// Answers the questions of a sign-in. Implementations read a terminal, files, flags or the
-/// environment; an implementation that cannot answer returns an error saying what is missing.
-pub trait Prompter {
-    fn answer(&mut self, question: &Question) -> Result<SecretString, Error>;
 }
 
 /// Where Cognito is: the region (given, else the user pool id's), an endpoint override, and
@@ -303,12 +268,8 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
         options: o,
         connection: &connection,
         client: &client,
-        password,
-        pool_short,
         username: o.username.clone(),
-        srp: None,
-        device_srp: None,
-        new_password: None,
+        responder: Responder::new(password, pool_short, o.device.as_ref()),
     };
 
     let mut answer = state.initiate().await?;
@@ -340,9 +301,13 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
         if let Some(u) = answer.parameters.get("USERNAME").filter(|u| !u.is_empty()) {
             state.username = u.clone();
         }
-        let responses = state
-            .respond(&name, &answer.parameters, prompter, &mut notes)
-            .await?;
+        let responses = state.responder.respond(
+            &name,
+            &state.username,
+            &answer.parameters,
+            prompter,
+            &mut notes,
+        )?;
         challenges.push(name.clone());
         answer = state
             .send_challenge(&name, answer.session, responses)
@@ -390,20 +355,13 @@ impl From<RespondToAuthChallengeOutput> for Answer {
     }
 }
 
-/// Challenge responses: the values are sent, never shown.
-type Responses = Vec<(&'static str, SecretString)>;
-
 struct State<'a> {
     options: &'a LoginOptions,
     connection: &'a Connection,
     client: &'a Client,
-    password: SecretString,
-    pool_short: Option<String>,
     /// The username as Cognito last named it (the real one, after the first challenge).
     username: String,
-    srp: Option<SrpClient>,
-    device_srp: Option<SrpClient>,
-    new_password: Option<SecretString>,
+    responder: Responder<'a>,
 }
 
 impl State<'_> {
@@ -415,12 +373,8 @@ impl State<'_> {
     }
 
     fn context(&self) -> Context<'_> {
-        let mut secrets = vec![&self.password];
+        let mut secrets = self.responder.secrets();
         secrets.extend(&self.options.client_secret);
-        secrets.extend(&self.new_password);
-        if let Some(d) = &self.options.device {
-            secrets.push(&d.device_password);
-        }
         Context::call(self.connection, Operation::SignIn, secrets)
     }
 
@@ -432,17 +386,12 @@ impl State<'_> {
             .client_id(&o.client_id)
             .auth_parameters("USERNAME", &self.username);
         call = match o.flow {
-            Flow::Srp => {
-                let srp = SrpClient::new()?;
-                let call = call
-                    .auth_flow(AuthFlowType::UserSrpAuth)
-                    .auth_parameters("SRP_A", srp.srp_a());
-                self.srp = Some(srp);
-                call
-            }
+            Flow::Srp => call
+                .auth_flow(AuthFlowType::UserSrpAuth)
+                .auth_parameters("SRP_A", self.responder.begin_srp()?),
             Flow::Password => call
                 .auth_flow(AuthFlowType::UserPasswordAuth)
-                .auth_parameters("PASSWORD", self.password.expose_secret()),
+                .auth_parameters("PASSWORD", self.responder.password().expose_secret()),
         };
         if let Some(hash) = self.secret_hash() {
             call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
@@ -473,259 +422,20 @@ impl State<'_> {
         for (k, v) in &responses {
             call = call.challenge_responses(*k, v.expose_secret());
         }
+        if let Some(hash) = self.secret_hash() {
+            call = call.challenge_responses("SECRET_HASH", hash.expose_secret());
+        }
         for (k, v) in &o.client_metadata {
             call = call.client_metadata(k, v);
         }
         let out = call.send().await.map_err(|e| self.context().error(e))?;
         Ok(out.into())
     }
-
-    /// The responses to one challenge.
-    async fn respond(
-        &mut self,
-        name: &str,
-        params: &HashMap<String, String>,
-        prompter: &mut dyn Prompter,
-        notes: &mut Vec<Note>,
-    ) -> Result<Responses, Error> {
-        let mut r: Responses = vec![("USERNAME", plain(&self.username))];
-        match name {
-            "PASSWORD_VERIFIER" => {
-                let srp = self.srp.as_ref().ok_or_else(|| {
-                    unexpected(
-                        name,
-                        "it answers USER_SRP_AUTH, and this sign-in did not start it",
-                    )
-                })?;
-                let realm = self
-                    .pool_short
-                    .as_deref()
-                    .ok_or_else(|| Error::usage("PASSWORD_VERIFIER needs the user pool id"))?;
-                let user = param(params, name, "USER_ID_FOR_SRP")?;
-                let identity = Identity {
-                    realm,
-                    user,
-                    password: &self.password,
-                };
-                r.extend(verify(srp, identity, params, name)?);
-                if let Some(d) = &self.options.device {
-                    r.push(("DEVICE_KEY", plain(&d.device_key)));
-                }
-            }
-            "DEVICE_SRP_AUTH" => {
-                let key = self.device(name)?.device_key.clone();
-                let srp = SrpClient::new()?;
-                r.push(("DEVICE_KEY", plain(&key)));
-                r.push(("SRP_A", plain(&srp.srp_a())));
-                self.device_srp = Some(srp);
-                notes.push(Note::Info(format!(
-                    "answering DEVICE_SRP_AUTH with the remembered device {key}"
-                )));
-            }
-            "DEVICE_PASSWORD_VERIFIER" => {
-                let device = self.device(name)?;
-                let srp = self
-                    .device_srp
-                    .as_ref()
-                    .ok_or_else(|| unexpected(name, "DEVICE_SRP_AUTH did not come first"))?;
-                let identity = Identity {
-                    realm: &device.device_group_key,
-                    user: &device.device_key,
-                    password: &device.device_password,
-                };
-                r.push(("DEVICE_KEY", plain(&device.device_key)));
-                r.extend(verify(srp, identity, params, name)?);
-            }
-            "NEW_PASSWORD_REQUIRED" => {
-                let required = required_attributes(params);
-                if !required.is_empty() {
-                    return Err(Error::new(
-                        ErrorKind::Other,
-                        format!(
-                            "NEW_PASSWORD_REQUIRED also asks for the attributes {}, which this \
-                             tool cannot supply",
-                            required.join(", ")
-                        ),
-                    )
-                    .with_hint(
-                        "set them for the user with the AWS console or CLI, then sign in again",
-                    ));
-                }
-                let new = prompter.answer(&Question::NewPassword)?;
-                if new.expose_secret().is_empty() {
-                    return Err(Error::usage("the new password is empty"));
-                }
-                r.push(("NEW_PASSWORD", new.clone()));
-                self.new_password = Some(new);
-            }
-            "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" => {
-                let code = prompter.answer(&Question::Code {
-                    challenge: name.to_string(),
-                    destination: params.get("CODE_DELIVERY_DESTINATION").cloned(),
-                })?;
-                let code = SecretString::from(code.expose_secret().trim().to_string());
-                if code.expose_secret().is_empty() {
-                    return Err(Error::usage(format!("the {name} code is empty")));
-                }
-                let key = match name {
-                    "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA_CODE",
-                    "SMS_MFA" => "SMS_MFA_CODE",
-                    _ => "EMAIL_OTP_CODE",
-                };
-                r.push((key, code));
-            }
-            "SELECT_MFA_TYPE" => {
-                let choices = mfa_choices(params);
-                let choice = prompter.answer(&Question::MfaType {
-                    choices: choices.clone(),
-                })?;
-                let choice = choice.expose_secret().trim();
-                if !choices.is_empty() && !choices.iter().any(|c| c == choice) {
-                    return Err(Error::usage(format!(
-                        "MFA type {choice:?} is not one Cognito offers ({})",
-                        choices.join(", ")
-                    )));
-                }
-                r.push(("ANSWER", plain(choice)));
-            }
-            "MFA_SETUP" => {
-                return Err(Error::new(
-                    ErrorKind::Other,
-                    "Cognito asks to set up MFA (MFA_SETUP), which this tool cannot do",
-                )
-                .with_hint(
-                    "set up an authenticator app or phone number for the user first (Amplify, the \
-                     hosted UI, or AssociateSoftwareToken), then sign in again",
-                ));
-            }
-            other => {
-                return Err(Error::new(
-                    ErrorKind::Other,
-                    format!(
-                        "Cognito asks for the challenge {other}, which this tool cannot answer"
-                    ),
-                ));
-            }
-        }
-        if let Some(hash) = self.secret_hash() {
-            r.push(("SECRET_HASH", hash));
-        }
-        Ok(r)
-    }
-
-    fn device(&self, challenge: &str) -> Result<&RememberedDevice, Error> {
-        self.options
-            .device
-            .as_ref()
-            .ok_or_else(|| unexpected(challenge, "no remembered device was sent"))
-    }
-}
-
-/// The answer to PASSWORD_VERIFIER or DEVICE_PASSWORD_VERIFIER: `identity` (the user, or the
-/// remembered device) signs the server's SECRET_BLOCK with the key of the exchange `srp` began.
-fn verify(
-    srp: &SrpClient,
-    identity: Identity<'_>,
-    params: &HashMap<String, String>,
-    challenge: &str,
-) -> Result<Responses, Error> {
-    let block = param(params, challenge, "SECRET_BLOCK")?;
-    let ts = srp::timestamp(time::OffsetDateTime::now_utc());
-    let signature = srp.signature(
-        identity,
-        &ServerChallenge {
-            srp_b: param(params, challenge, "SRP_B")?,
-            salt: param(params, challenge, "SALT")?,
-            secret_block: block,
-        },
-        &ts,
-    )?;
-    Ok(vec![
-        ("PASSWORD_CLAIM_SECRET_BLOCK", plain(block)),
-        ("PASSWORD_CLAIM_SIGNATURE", signature),
-        ("TIMESTAMP", plain(&ts)),
-    ])
-}
-
-/// A response that is no secret, in the type all responses share.
-fn plain(value: &str) -> SecretString {
-    SecretString::from(value.to_string())
-}
-
-fn unexpected(challenge: &str, why: &str) -> Error {
-    Error::new(
-        ErrorKind::Other,
-        format!("Cognito asks for {challenge}, but {why}"),
-    )
-}
-
-fn param<'p>(
-    params: &'p HashMap<String, String>,
-    challenge: &str,
-    name: &str,
-) -> Result<&'p str, Error> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Other,
-                format!("the {challenge} challenge has no {name}"),
-            )
-        })
-}
-
-/// `requiredAttributes` of NEW_PASSWORD_REQUIRED: a JSON list like `["userAttributes.email"]`.
-fn required_attributes(params: &HashMap<String, String>) -> Vec<String> {
-    params
-        .get("requiredAttributes")
-        .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.trim_start_matches("userAttributes.").to_string())
-        .collect()
-}
-
-/// `MFAS_CAN_CHOOSE` of SELECT_MFA_TYPE: a JSON list like `["SMS_MFA","SOFTWARE_TOKEN_MFA"]`.
-fn mfa_choices(params: &HashMap<String, String>) -> Vec<String> {
-    params
-        .get("MFAS_CAN_CHOOSE")
-        .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn challenge_parameters_are_parsed() {
-        let mut p = HashMap::new();
-        p.insert(
-            "requiredAttributes".to_string(),
-            r#"["userAttributes.email","userAttributes.name"]"#.to_string(),
-        );
-        p.insert(
-            "MFAS_CAN_CHOOSE".to_string(),
-            r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#.to_string(),
-        );
-        assert_eq!(required_attributes(&p), vec!["email", "name"]);
-        assert_eq!(mfa_choices(&p), vec!["SMS_MFA", "SOFTWARE_TOKEN_MFA"]);
-        p.insert("requiredAttributes".to_string(), "[]".to_string());
-        assert!(required_attributes(&p).is_empty());
-        assert!(param(&p, "X", "SRP_B").is_err());
-    }
-
-    #[test]
-    fn questions_describe_what_is_missing() {
-        assert_eq!(Question::Password.describe(), "the password");
-        let q = Question::Code {
-            challenge: "SMS_MFA".into(),
-            destination: Some("+*******1234".into()),
-        };
-        assert!(q.describe().contains("SMS_MFA"));
-    }
 
     struct NoAnswers;
     impl Prompter for NoAnswers {
