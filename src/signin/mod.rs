@@ -158,7 +158,7 @@ impl Target {
 }
 
 fn no_region() -> Error {
-    Error::usage("no region: pass --region (or set AWS_REGION), or --user-pool-id")
+    Error::usage("no region: give the region or the user pool id")
 }
 
 /// Everything a sign-in needs besides the answers to its questions.
@@ -246,7 +246,7 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
     let pool_short = match (o.flow, o.target.user_pool_id.as_deref()) {
         (Flow::Srp, None) => {
             return Err(Error::usage(
-                "USER_SRP_AUTH needs the user pool id: pass --user-pool-id (or use --flow password)",
+                "USER_SRP_AUTH needs the user pool id (or use the USER_PASSWORD_AUTH flow)",
             ));
         }
         (_, pool) => pool
