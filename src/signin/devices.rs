@@ -10,23 +10,30 @@ use aws_sdk_cognitoidentityprovider::types::{
     DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
 };
 use secrecy::{ExposeSecret, SecretString};
-use std::fmt;
 
 /// A device Cognito remembers: what DEVICE_SRP_AUTH needs. The password is the device's
-/// credential and must be kept like a refresh token.
-#[derive(Clone)]
+/// credential and must be kept like a refresh token (`Debug` shows none of it).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RememberedDevice {
     pub device_key: String,
     pub device_group_key: String,
     pub device_password: SecretString,
 }
 
-impl fmt::Debug for RememberedDevice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RememberedDevice")
-            .field("device_key", &self.device_key)
-            .field("device_group_key", &self.device_group_key)
-            .finish_non_exhaustive()
+impl RememberedDevice {
+    /// The device `device_key` of the group `device_group_key`, with the password it was
+    /// confirmed with.
+    pub fn new(
+        device_key: impl Into<String>,
+        device_group_key: impl Into<String>,
+        device_password: SecretString,
+    ) -> Self {
+        RememberedDevice {
+            device_key: device_key.into(),
+            device_group_key: device_group_key.into(),
+            device_password,
+        }
     }
 }
 
@@ -76,11 +83,7 @@ pub async fn confirm_device(
             .await
             .map_err(|e| ctx.error(e))?;
     }
-    Ok(RememberedDevice {
-        device_key: key.clone(),
-        device_group_key: group.clone(),
-        device_password: verifier.password,
-    })
+    Ok(RememberedDevice::new(key, group, verifier.password))
 }
 
 /// ForgetDevice: Cognito stops remembering the device.
@@ -107,11 +110,11 @@ mod tests {
 
     #[test]
     fn device_debug_hides_the_password() {
-        let d = RememberedDevice {
-            device_key: "eu-west-1_k".into(),
-            device_group_key: "-g".into(),
-            device_password: SecretString::from("device-password-xyz"),
-        };
+        let d = RememberedDevice::new(
+            "eu-west-1_k",
+            "-g",
+            SecretString::from("device-password-xyz"),
+        );
         let debug = format!("{d:?}");
         assert!(debug.contains("eu-west-1_k"));
         assert!(!debug.contains("device-password-xyz"));

@@ -99,10 +99,11 @@ async fn remember_refresh_sign_in_again_and_forget() {
     assert!(second.tokens.new_device.is_none());
 
     // A wrong device password fails the device challenge.
-    let wrong = RememberedDevice {
-        device_password: SecretString::from("not-the-device-password"),
-        ..device.clone()
-    };
+    let wrong = RememberedDevice::new(
+        device.device_key.clone(),
+        device.device_group_key.clone(),
+        SecretString::from("not-the-device-password"),
+    );
     let e = signin::login(&options(&stub, Some(wrong)), &mut Password)
         .await
         .unwrap_err();
