@@ -34,6 +34,7 @@ use std::time::Duration;
 
 /// How the password is proven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Flow {
     /// USER_SRP_AUTH: the password never leaves the machine. Needed for remembered devices.
     #[default]
@@ -54,6 +55,7 @@ impl Flow {
 /// Where Cognito is: the region (given, else the user pool id's), an endpoint override, and
 /// the timeout and attempts of each call.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Target {
     pub region: Option<String>,
     pub user_pool_id: Option<String>,
@@ -163,6 +165,7 @@ fn no_region() -> Error {
 
 /// Everything a sign-in needs besides the answers to its questions.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoginOptions {
     pub client_id: String,
     pub client_secret: Option<SecretString>,
@@ -219,6 +222,7 @@ impl LoginOptions {
 
 /// A completed sign-in.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Login {
     /// Access, ID and refresh token, and NewDeviceMetadata when the pool tracks devices.
     pub tokens: Tokens,
@@ -446,19 +450,10 @@ mod tests {
 
     #[test]
     fn srp_without_a_pool_id_is_a_usage_error() {
-        let o = LoginOptions {
-            client_id: "c".into(),
-            client_secret: None,
-            username: "alice".into(),
-            flow: Flow::Srp,
-            device: None,
-            client_metadata: Vec::new(),
-            target: Target {
-                region: Some("eu-west-1".into()),
-                use_aws_profile_region: false,
-                ..Target::default()
-            },
-        };
+        let target = Target::default()
+            .set_region(Some("eu-west-1".into()))
+            .use_aws_profile_region(false);
+        let o = LoginOptions::new("c", "alice", target).flow(Flow::Srp);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -467,10 +462,7 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(e.to_string().contains("user pool id"), "{e}");
         // A missing answer is the prompter's error, before anything is sent.
-        let o = LoginOptions {
-            flow: Flow::Password,
-            ..o
-        };
+        let o = o.flow(Flow::Password);
         let e = rt.block_on(login(&o, &mut NoAnswers)).unwrap_err();
         assert!(e.to_string().contains("missing the password"), "{e}");
     }

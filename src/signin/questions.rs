@@ -5,6 +5,7 @@ use secrecy::SecretString;
 
 /// What a sign-in needs from the user, asked through a [`Prompter`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Question {
     /// The user's password.
     Password,

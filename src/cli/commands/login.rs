@@ -111,15 +111,11 @@ pub fn run(args: LoginArgs, global: &ProfileArgs, matches: &ArgMatches, log: &Lo
     prompter.new_password_file = args.new_password_file;
     prompter.mfa_code = args.mfa_code;
     prompter.mfa_type = args.mfa_type.map(|t| t.challenge());
-    let options = LoginOptions {
-        client_id: client_id.clone(),
-        client_secret: req.client_secret.clone(),
-        username,
-        flow,
-        device: device.clone(),
-        client_metadata: req.client_metadata.clone(),
-        target: target(&req),
-    };
+    let options = LoginOptions::new(client_id.clone(), username, target(&req))
+        .flow(flow)
+        .set_client_secret(req.client_secret.clone())
+        .set_device(device.clone())
+        .set_client_metadata(req.client_metadata.clone());
     let rt = runtime()?;
     let signed_in = rt.block_on(signin::login(&options, &mut prompter))?;
     log.notes(&signed_in.notes);
@@ -212,14 +208,13 @@ fn remembered(entry: &Entry) -> Option<RememberedDevice> {
 
 /// Where Cognito is, from the merged settings.
 pub fn target(req: &Request) -> Target {
-    Target {
-        region: req.region.clone(),
-        user_pool_id: req.user_pool_id.clone(),
-        endpoint_url: req.endpoint_url.clone(),
-        timeout: req.timeout,
-        max_attempts: 3,
-        use_aws_profile_region: true,
-    }
+    Target::default()
+        .set_region(req.region.clone())
+        .set_user_pool_id(req.user_pool_id.clone())
+        .set_endpoint_url(req.endpoint_url.clone())
+        .timeout(req.timeout)
+        .max_attempts(3)
+        .use_aws_profile_region(true)
 }
 
 /// The name the device is confirmed with, as the user pool's console lists it.
