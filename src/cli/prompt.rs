@@ -119,6 +119,11 @@ impl Prompter for CliPrompter {
                 self.choice_prompt(choices)?
                     .ok_or_else(|| self.missing(question, "pass --mfa-type totp, sms or email"))
             }
+            // A question the library learned after this binary was written.
+            _ => Err(CoreError::usage(format!(
+                "Cognito needs {}, which this version cannot ask for",
+                question.describe()
+            ))),
         }
     }
 }

@@ -6,29 +6,36 @@
 //! (the password, a new password, an MFA code, a choice of MFA) is asked through a [`Prompter`]
 //! the caller supplies.
 
+mod challenges;
+mod devices;
+mod questions;
+mod session;
 pub mod srp;
+
+pub use devices::{RememberedDevice, confirm_device, forget_device};
+pub use questions::{Prompter, Question};
+pub use session::{global_sign_out, revoke_token};
 
 use crate::api::classify::{Context, Operation};
 use crate::api::connection::Connection;
 use crate::endpoint::parse_endpoint;
 use crate::region;
 use crate::secret_hash::secret_hash;
-use crate::tokens::{NewDevice, Note, Tokens};
+use crate::text::Setting;
+use crate::tokens::{Note, Tokens};
 use crate::{Error, ErrorKind};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
-use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ChallengeNameType, DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+use challenges::{Responder, Responses};
 use secrecy::{ExposeSecret, SecretString};
-use srp::{DeviceVerifier, Identity, ServerChallenge, SrpClient};
 use std::collections::HashMap;
-use std::fmt;
 use std::time::Duration;
 
 /// How the password is proven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Flow {
     /// USER_SRP_AUTH: the password never leaves the machine. Needed for remembered devices.
     #[default]
@@ -46,65 +53,10 @@ impl Flow {
     }
 }
 
-/// A device Cognito remembers: what DEVICE_SRP_AUTH needs. The password is the device's
-/// credential and must be kept like a refresh token.
-#[derive(Clone)]
-pub struct RememberedDevice {
-    pub device_key: String,
-    pub device_group_key: String,
-    pub device_password: SecretString,
-}
-
-impl fmt::Debug for RememberedDevice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RememberedDevice")
-            .field("device_key", &self.device_key)
-            .field("device_group_key", &self.device_group_key)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What a sign-in needs from the user, asked through a [`Prompter`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Question {
-    /// The user's password.
-    Password,
-    /// NEW_PASSWORD_REQUIRED: the user must choose a new password.
-    NewPassword,
-    /// SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP: a one-time code.
-    Code {
-        /// The challenge's name, e.g. `SOFTWARE_TOKEN_MFA`.
-        challenge: String,
-        /// Where the code was sent (masked by Cognito), for SMS and email.
-        destination: Option<String>,
-    },
-    /// SELECT_MFA_TYPE: one of `choices` (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
-    MfaType { choices: Vec<String> },
-}
-
-impl Question {
-    /// What is missing, for messages: "the password", "an MFA code (SOFTWARE_TOKEN_MFA)".
-    pub fn describe(&self) -> String {
-        match self {
-            Question::Password => "the password".into(),
-            Question::NewPassword => "a new password (NEW_PASSWORD_REQUIRED)".into(),
-            Question::Code { challenge, .. } => format!("a one-time code ({challenge})"),
-            Question::MfaType { choices } => {
-                format!("a choice of MFA ({})", choices.join(", "))
-            }
-        }
-    }
-}
-
-/// Answers the questions of a sign-in. Implementations read a terminal, files, flags or the
-/// environment; an implementation that cannot answer returns an error saying what is missing.
-pub trait Prompter {
-    fn answer(&mut self, question: &Question) -> Result<SecretString, Error>;
-}
-
 /// Where Cognito is: the region (given, else the user pool id's), an endpoint override, and
 /// the timeout and attempts of each call.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Target {
     pub region: Option<String>,
     pub user_pool_id: Option<String>,
@@ -209,11 +161,19 @@ impl Target {
 }
 
 fn no_region() -> Error {
-    Error::usage("no region: pass --region (or set AWS_REGION), or --user-pool-id")
+    Error::setting(
+        Setting::Region,
+        format!(
+            "no region: pass {} (or set AWS_REGION), or {}",
+            Setting::Region,
+            Setting::UserPoolId
+        ),
+    )
 }
 
 /// Everything a sign-in needs besides the answers to its questions.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoginOptions {
     pub client_id: String,
     pub client_secret: Option<SecretString>,
@@ -270,6 +230,7 @@ impl LoginOptions {
 
 /// A completed sign-in.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Login {
     /// Access, ID and refresh token, and NewDeviceMetadata when the pool tracks devices.
     pub tokens: Tokens,
@@ -296,8 +257,13 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
     // SRP hashes the password with the pool id's part after `_`.
     let pool_short = match (o.flow, o.target.user_pool_id.as_deref()) {
         (Flow::Srp, None) => {
-            return Err(Error::usage(
-                "USER_SRP_AUTH needs the user pool id: pass --user-pool-id (or use --flow password)",
+            return Err(Error::setting(
+                Setting::UserPoolId,
+                format!(
+                    "USER_SRP_AUTH needs the user pool id: pass {} (or use {} password)",
+                    Setting::UserPoolId,
+                    Setting::Flow
+                ),
             ));
         }
         (_, pool) => pool
@@ -319,12 +285,8 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
         options: o,
         connection: &connection,
         client: &client,
-        password,
-        pool_short,
         username: o.username.clone(),
-        srp: None,
-        device_srp: None,
-        new_password: None,
+        responder: Responder::new(password, pool_short, o.device.as_ref()),
     };
 
     let mut answer = state.initiate().await?;
@@ -356,9 +318,13 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
         if let Some(u) = answer.parameters.get("USERNAME").filter(|u| !u.is_empty()) {
             state.username = u.clone();
         }
-        let responses = state
-            .respond(&name, &answer.parameters, prompter, &mut notes)
-            .await?;
+        let responses = state.responder.respond(
+            &name,
+            &state.username,
+            &answer.parameters,
+            prompter,
+            &mut notes,
+        )?;
         challenges.push(name.clone());
         answer = state
             .send_challenge(&name, answer.session, responses)
@@ -406,20 +372,13 @@ impl From<RespondToAuthChallengeOutput> for Answer {
     }
 }
 
-/// Challenge responses: the values are sent, never shown.
-type Responses = Vec<(&'static str, SecretString)>;
-
 struct State<'a> {
     options: &'a LoginOptions,
     connection: &'a Connection,
     client: &'a Client,
-    password: SecretString,
-    pool_short: Option<String>,
     /// The username as Cognito last named it (the real one, after the first challenge).
     username: String,
-    srp: Option<SrpClient>,
-    device_srp: Option<SrpClient>,
-    new_password: Option<SecretString>,
+    responder: Responder<'a>,
 }
 
 impl State<'_> {
@@ -431,12 +390,8 @@ impl State<'_> {
     }
 
     fn context(&self) -> Context<'_> {
-        let mut secrets = vec![&self.password];
+        let mut secrets = self.responder.secrets();
         secrets.extend(&self.options.client_secret);
-        secrets.extend(&self.new_password);
-        if let Some(d) = &self.options.device {
-            secrets.push(&d.device_password);
-        }
         Context::call(self.connection, Operation::SignIn, secrets)
     }
 
@@ -448,17 +403,12 @@ impl State<'_> {
             .client_id(&o.client_id)
             .auth_parameters("USERNAME", &self.username);
         call = match o.flow {
-            Flow::Srp => {
-                let srp = SrpClient::new()?;
-                let call = call
-                    .auth_flow(AuthFlowType::UserSrpAuth)
-                    .auth_parameters("SRP_A", srp.srp_a());
-                self.srp = Some(srp);
-                call
-            }
+            Flow::Srp => call
+                .auth_flow(AuthFlowType::UserSrpAuth)
+                .auth_parameters("SRP_A", self.responder.begin_srp()?),
             Flow::Password => call
                 .auth_flow(AuthFlowType::UserPasswordAuth)
-                .auth_parameters("PASSWORD", self.password.expose_secret()),
+                .auth_parameters("PASSWORD", self.responder.password().expose_secret()),
         };
         if let Some(hash) = self.secret_hash() {
             call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
@@ -489,374 +439,20 @@ impl State<'_> {
         for (k, v) in &responses {
             call = call.challenge_responses(*k, v.expose_secret());
         }
+        if let Some(hash) = self.secret_hash() {
+            call = call.challenge_responses("SECRET_HASH", hash.expose_secret());
+        }
         for (k, v) in &o.client_metadata {
             call = call.client_metadata(k, v);
         }
         let out = call.send().await.map_err(|e| self.context().error(e))?;
         Ok(out.into())
     }
-
-    /// The responses to one challenge.
-    async fn respond(
-        &mut self,
-        name: &str,
-        params: &HashMap<String, String>,
-        prompter: &mut dyn Prompter,
-        notes: &mut Vec<Note>,
-    ) -> Result<Responses, Error> {
-        let plain = |v: &str| SecretString::from(v.to_string());
-        let mut r: Responses = vec![("USERNAME", plain(&self.username))];
-        match name {
-            "PASSWORD_VERIFIER" => {
-                let srp = self.srp.as_ref().ok_or_else(|| {
-                    unexpected(
-                        name,
-                        "it answers USER_SRP_AUTH, and this sign-in did not start it",
-                    )
-                })?;
-                let realm = self
-                    .pool_short
-                    .as_deref()
-                    .ok_or_else(|| Error::usage("PASSWORD_VERIFIER needs the user pool id"))?;
-                let user = param(params, name, "USER_ID_FOR_SRP")?;
-                let block = param(params, name, "SECRET_BLOCK")?;
-                let ts = srp::timestamp(time::OffsetDateTime::now_utc());
-                let signature = srp.signature(
-                    Identity {
-                        realm,
-                        user,
-                        password: &self.password,
-                    },
-                    &ServerChallenge {
-                        srp_b: param(params, name, "SRP_B")?,
-                        salt: param(params, name, "SALT")?,
-                        secret_block: block,
-                    },
-                    &ts,
-                )?;
-                r.push(("PASSWORD_CLAIM_SECRET_BLOCK", plain(block)));
-                r.push(("PASSWORD_CLAIM_SIGNATURE", signature));
-                r.push(("TIMESTAMP", plain(&ts)));
-                if let Some(d) = &self.options.device {
-                    r.push(("DEVICE_KEY", plain(&d.device_key)));
-                }
-            }
-            "DEVICE_SRP_AUTH" => {
-                let key = self.device(name)?.device_key.clone();
-                let srp = SrpClient::new()?;
-                r.push(("DEVICE_KEY", plain(&key)));
-                r.push(("SRP_A", plain(&srp.srp_a())));
-                self.device_srp = Some(srp);
-                notes.push(Note::Info(format!(
-                    "answering DEVICE_SRP_AUTH with the remembered device {key}"
-                )));
-            }
-            "DEVICE_PASSWORD_VERIFIER" => {
-                let device = self.device(name)?;
-                let srp = self
-                    .device_srp
-                    .as_ref()
-                    .ok_or_else(|| unexpected(name, "DEVICE_SRP_AUTH did not come first"))?;
-                let block = param(params, name, "SECRET_BLOCK")?;
-                let ts = srp::timestamp(time::OffsetDateTime::now_utc());
-                let signature = srp.signature(
-                    Identity {
-                        realm: &device.device_group_key,
-                        user: &device.device_key,
-                        password: &device.device_password,
-                    },
-                    &ServerChallenge {
-                        srp_b: param(params, name, "SRP_B")?,
-                        salt: param(params, name, "SALT")?,
-                        secret_block: block,
-                    },
-                    &ts,
-                )?;
-                r.push(("DEVICE_KEY", plain(&device.device_key)));
-                r.push(("PASSWORD_CLAIM_SECRET_BLOCK", plain(block)));
-                r.push(("PASSWORD_CLAIM_SIGNATURE", signature));
-                r.push(("TIMESTAMP", plain(&ts)));
-            }
-            "NEW_PASSWORD_REQUIRED" => {
-                let required = required_attributes(params);
-                if !required.is_empty() {
-                    return Err(Error::new(
-                        ErrorKind::Other,
-                        format!(
-                            "NEW_PASSWORD_REQUIRED also asks for the attributes {}, which this \
-                             tool cannot supply",
-                            required.join(", ")
-                        ),
-                    )
-                    .with_hint(
-                        "set them for the user with the AWS console or CLI, then sign in again",
-                    ));
-                }
-                let new = prompter.answer(&Question::NewPassword)?;
-                if new.expose_secret().is_empty() {
-                    return Err(Error::usage("the new password is empty"));
-                }
-                r.push(("NEW_PASSWORD", new.clone()));
-                self.new_password = Some(new);
-            }
-            "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" => {
-                let code = prompter.answer(&Question::Code {
-                    challenge: name.to_string(),
-                    destination: params.get("CODE_DELIVERY_DESTINATION").cloned(),
-                })?;
-                let code = SecretString::from(code.expose_secret().trim().to_string());
-                if code.expose_secret().is_empty() {
-                    return Err(Error::usage(format!("the {name} code is empty")));
-                }
-                let key = match name {
-                    "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA_CODE",
-                    "SMS_MFA" => "SMS_MFA_CODE",
-                    _ => "EMAIL_OTP_CODE",
-                };
-                r.push((key, code));
-            }
-            "SELECT_MFA_TYPE" => {
-                let choices = mfa_choices(params);
-                let choice = prompter.answer(&Question::MfaType {
-                    choices: choices.clone(),
-                })?;
-                let choice = choice.expose_secret().trim();
-                if !choices.is_empty() && !choices.iter().any(|c| c == choice) {
-                    return Err(Error::usage(format!(
-                        "MFA type {choice:?} is not one Cognito offers ({})",
-                        choices.join(", ")
-                    )));
-                }
-                r.push(("ANSWER", plain(choice)));
-            }
-            "MFA_SETUP" => {
-                return Err(Error::new(
-                    ErrorKind::Other,
-                    "Cognito asks to set up MFA (MFA_SETUP), which this tool cannot do",
-                )
-                .with_hint(
-                    "set up an authenticator app or phone number for the user first (Amplify, the \
-                     hosted UI, or AssociateSoftwareToken), then sign in again",
-                ));
-            }
-            other => {
-                return Err(Error::new(
-                    ErrorKind::Other,
-                    format!(
-                        "Cognito asks for the challenge {other}, which this tool cannot answer"
-                    ),
-                ));
-            }
-        }
-        if let Some(hash) = self.secret_hash() {
-            r.push(("SECRET_HASH", hash));
-        }
-        Ok(r)
-    }
-
-    fn device(&self, challenge: &str) -> Result<&RememberedDevice, Error> {
-        self.options
-            .device
-            .as_ref()
-            .ok_or_else(|| unexpected(challenge, "no remembered device was sent"))
-    }
-}
-
-fn unexpected(challenge: &str, why: &str) -> Error {
-    Error::new(
-        ErrorKind::Other,
-        format!("Cognito asks for {challenge}, but {why}"),
-    )
-}
-
-fn param<'p>(
-    params: &'p HashMap<String, String>,
-    challenge: &str,
-    name: &str,
-) -> Result<&'p str, Error> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Other,
-                format!("the {challenge} challenge has no {name}"),
-            )
-        })
-}
-
-/// `requiredAttributes` of NEW_PASSWORD_REQUIRED: a JSON list like `["userAttributes.email"]`.
-fn required_attributes(params: &HashMap<String, String>) -> Vec<String> {
-    params
-        .get("requiredAttributes")
-        .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.trim_start_matches("userAttributes.").to_string())
-        .collect()
-}
-
-/// `MFAS_CAN_CHOOSE` of SELECT_MFA_TYPE: a JSON list like `["SMS_MFA","SOFTWARE_TOKEN_MFA"]`.
-fn mfa_choices(params: &HashMap<String, String>) -> Vec<String> {
-    params
-        .get("MFAS_CAN_CHOOSE")
-        .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
-        .unwrap_or_default()
-}
-
-/// Confirms the device a sign-in returned (NewDeviceMetadata): a fresh device password and its
-/// SRP verifier go to ConfirmDevice, and the device is marked remembered when Cognito leaves that
-/// to the user. Returns what a later DEVICE_SRP_AUTH needs; keep it like a refresh token.
-pub async fn confirm_device(
-    connection: &Connection,
-    access_token: &SecretString,
-    device: &NewDevice,
-    device_name: Option<&str>,
-) -> Result<RememberedDevice, Error> {
-    let (Some(key), Some(group)) = (&device.device_key, &device.device_group_key) else {
-        return Err(Error::new(
-            ErrorKind::Other,
-            "NewDeviceMetadata lacks the device key or the device group key",
-        ));
-    };
-    let verifier = DeviceVerifier::generate(group, key)?;
-    let client = connection.client();
-    let ctx = Context::call(
-        connection,
-        Operation::Device,
-        vec![access_token, &verifier.password],
-    );
-    let mut call = client
-        .confirm_device()
-        .access_token(access_token.expose_secret())
-        .device_key(key)
-        .device_secret_verifier_config(
-            DeviceSecretVerifierConfigType::builder()
-                .password_verifier(&verifier.verifier)
-                .salt(&verifier.salt)
-                .build(),
-        );
-    if let Some(name) = device_name {
-        call = call.device_name(name);
-    }
-    let out = call.send().await.map_err(|e| ctx.error(e))?;
-    if out.user_confirmation_necessary {
-        client
-            .update_device_status()
-            .access_token(access_token.expose_secret())
-            .device_key(key)
-            .device_remembered_status(DeviceRememberedStatusType::Remembered)
-            .send()
-            .await
-            .map_err(|e| ctx.error(e))?;
-    }
-    Ok(RememberedDevice {
-        device_key: key.clone(),
-        device_group_key: group.clone(),
-        device_password: verifier.password,
-    })
-}
-
-/// ForgetDevice: Cognito stops remembering the device.
-pub async fn forget_device(
-    connection: &Connection,
-    access_token: &SecretString,
-    device_key: &str,
-) -> Result<(), Error> {
-    let ctx = Context::call(connection, Operation::Device, vec![access_token]);
-    connection
-        .client()
-        .forget_device()
-        .access_token(access_token.expose_secret())
-        .device_key(device_key)
-        .send()
-        .await
-        .map_err(|e| ctx.error(e))?;
-    Ok(())
-}
-
-/// RevokeToken: the refresh token, and the access tokens issued with it, stop working.
-pub async fn revoke_token(
-    connection: &Connection,
-    client_id: &str,
-    client_secret: Option<&SecretString>,
-    refresh_token: &SecretString,
-) -> Result<(), Error> {
-    let mut secrets = vec![refresh_token];
-    secrets.extend(client_secret);
-    let ctx = Context::call(connection, Operation::Revoke, secrets);
-    let mut call = connection
-        .client()
-        .revoke_token()
-        .client_id(client_id)
-        .token(refresh_token.expose_secret());
-    if let Some(secret) = client_secret {
-        call = call.client_secret(secret.expose_secret());
-    }
-    call.send().await.map_err(|e| ctx.error(e))?;
-    Ok(())
-}
-
-/// GlobalSignOut: every refresh token of the user, on every device, stops working.
-pub async fn global_sign_out(
-    connection: &Connection,
-    access_token: &SecretString,
-) -> Result<(), Error> {
-    let ctx = Context::call(connection, Operation::SignOut, vec![access_token]);
-    connection
-        .client()
-        .global_sign_out()
-        .access_token(access_token.expose_secret())
-        .send()
-        .await
-        .map_err(|e| ctx.error(e))?;
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn challenge_parameters_are_parsed() {
-        let mut p = HashMap::new();
-        p.insert(
-            "requiredAttributes".to_string(),
-            r#"["userAttributes.email","userAttributes.name"]"#.to_string(),
-        );
-        p.insert(
-            "MFAS_CAN_CHOOSE".to_string(),
-            r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#.to_string(),
-        );
-        assert_eq!(required_attributes(&p), vec!["email", "name"]);
-        assert_eq!(mfa_choices(&p), vec!["SMS_MFA", "SOFTWARE_TOKEN_MFA"]);
-        p.insert("requiredAttributes".to_string(), "[]".to_string());
-        assert!(required_attributes(&p).is_empty());
-        assert!(param(&p, "X", "SRP_B").is_err());
-    }
-
-    #[test]
-    fn questions_describe_what_is_missing() {
-        assert_eq!(Question::Password.describe(), "the password");
-        let q = Question::Code {
-            challenge: "SMS_MFA".into(),
-            destination: Some("+*******1234".into()),
-        };
-        assert!(q.describe().contains("SMS_MFA"));
-    }
-
-    #[test]
-    fn device_debug_hides_the_password() {
-        let d = RememberedDevice {
-            device_key: "eu-west-1_k".into(),
-            device_group_key: "-g".into(),
-            device_password: SecretString::from("device-password-xyz"),
-        };
-        let debug = format!("{d:?}");
-        assert!(debug.contains("eu-west-1_k"));
-        assert!(!debug.contains("device-password-xyz"));
-    }
 
     struct NoAnswers;
     impl Prompter for NoAnswers {
@@ -867,19 +463,10 @@ mod tests {
 
     #[test]
     fn srp_without_a_pool_id_is_a_usage_error() {
-        let o = LoginOptions {
-            client_id: "c".into(),
-            client_secret: None,
-            username: "alice".into(),
-            flow: Flow::Srp,
-            device: None,
-            client_metadata: Vec::new(),
-            target: Target {
-                region: Some("eu-west-1".into()),
-                use_aws_profile_region: false,
-                ..Target::default()
-            },
-        };
+        let target = Target::default()
+            .set_region(Some("eu-west-1".into()))
+            .use_aws_profile_region(false);
+        let o = LoginOptions::new("c", "alice", target).flow(Flow::Srp);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -888,10 +475,7 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(e.to_string().contains("user pool id"), "{e}");
         // A missing answer is the prompter's error, before anything is sent.
-        let o = LoginOptions {
-            flow: Flow::Password,
-            ..o
-        };
+        let o = o.flow(Flow::Password);
         let e = rt.block_on(login(&o, &mut NoAnswers)).unwrap_err();
         assert!(e.to_string().contains("missing the password"), "{e}");
     }

@@ -21,20 +21,13 @@ impl Prompter for Password {
 }
 
 fn options(stub: &Stub, device: Option<RememberedDevice>) -> LoginOptions {
-    LoginOptions {
-        client_id: CLIENT.into(),
-        client_secret: None,
-        username: USERNAME.into(),
-        flow: Flow::Srp,
-        device,
-        client_metadata: Vec::new(),
-        target: Target {
-            user_pool_id: Some(POOL.into()),
-            endpoint_url: Some(stub.uri()),
-            use_aws_profile_region: false,
-            ..Target::default()
-        },
-    }
+    let target = Target::default()
+        .set_user_pool_id(Some(POOL.into()))
+        .set_endpoint_url(Some(stub.uri()))
+        .use_aws_profile_region(false);
+    LoginOptions::new(CLIENT, USERNAME, target)
+        .flow(Flow::Srp)
+        .set_device(device)
 }
 
 #[tokio::test]
@@ -99,10 +92,11 @@ async fn remember_refresh_sign_in_again_and_forget() {
     assert!(second.tokens.new_device.is_none());
 
     // A wrong device password fails the device challenge.
-    let wrong = RememberedDevice {
-        device_password: SecretString::from("not-the-device-password"),
-        ..device.clone()
-    };
+    let wrong = RememberedDevice::new(
+        device.device_key.clone(),
+        device.device_group_key.clone(),
+        SecretString::from("not-the-device-password"),
+    );
     let e = signin::login(&options(&stub, Some(wrong)), &mut Password)
         .await
         .unwrap_err();

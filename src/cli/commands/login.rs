@@ -186,11 +186,11 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
 
 /// The stored device, when all of it is there.
 fn remembered(entry: &Entry) -> Option<RememberedDevice> {
-    Some(RememberedDevice {
-        device_key: entry.device_key.clone()?,
-        device_group_key: entry.device_group_key.clone()?,
-        device_password: entry.device_password.clone()?,
-    })
+    Some(RememberedDevice::new(
+        entry.device_key.clone()?,
+        entry.device_group_key.clone()?,
+        entry.device_password.clone()?,
+    ))
 }
 
 /// The name the device is confirmed with, as the user pool's console lists it.
