@@ -68,9 +68,10 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
 }
 
 /// Test hook: `COGNITO_REFRESH_TEST_FAILPOINT=panic` panics here, so the tests can see what a
-/// bug looks like to the user. Only in debug builds: release builds do not read the variable.
+/// bug looks like to the user. Only with the `failpoints` feature, which only the test suite
+/// turns on: default and release builds do not read the variable.
 fn test_panic() {
-    #[cfg(debug_assertions)]
+    #[cfg(feature = "failpoints")]
     if std::env::var_os("COGNITO_REFRESH_TEST_FAILPOINT").is_some_and(|v| v == "panic") {
         panic!("test panic holding secret-payload-value");
     }

@@ -515,7 +515,7 @@ fn read_only_store_directory() {
 
 /// A bug shows as one line asking for a report: exit 1, no backtrace even with
 /// RUST_BACKTRACE=1, and not the panic's message, which could hold a value being worked on.
-/// The hook that panics exists in debug builds only.
+/// The hook that panics exists only in builds with the `failpoints` feature, as the tests' are.
 #[test]
 fn a_panic_is_one_line_and_exit_1() {
     let out = run(

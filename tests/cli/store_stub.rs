@@ -133,7 +133,7 @@ async fn a_process_killed_between_write_and_rename_leaves_the_old_store() {
     let before = std::fs::read(p.store_file("ci")).unwrap();
 
     // The test hook aborts the process after the new file is written and flushed, before it
-    // is renamed into place (debug builds only; the tests run one).
+    // is renamed into place (builds with the `failpoints` feature only; the tests run one).
     let out = token(&p)
         .env("COGNITO_REFRESH_TEST_FAILPOINT", "before-rename")
         .output()
