@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 /// The settings of one profile. Every value is optional: flags fill in or override them.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Profile {
     pub client_id: Option<String>,
     pub region: Option<String>,
@@ -54,6 +55,7 @@ struct ConfigFile {
 
 /// A loaded config file. A file that does not exist is an empty config.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Config {
     pub path: PathBuf,
     pub profiles: BTreeMap<String, Profile>,

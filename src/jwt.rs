@@ -10,6 +10,7 @@ use std::fmt;
 
 /// Why a token could not be read as a JWT. Never contains the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JwtError {
     /// Not three dot-separated parts; holds the number of parts seen.
     Parts(usize),
@@ -33,6 +34,7 @@ impl std::error::Error for JwtError {}
 
 /// A decoded (not verified) JWT: its header and claims.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Jwt {
     pub header: Map<String, Value>,
     pub claims: Claims,
@@ -136,6 +138,7 @@ pub fn decode(token: &str) -> Result<Jwt, JwtError> {
 
 /// The shape of a token, as far as can be told without keys.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Shape {
     /// Three parts whose header and payload decode: a JWT (an access or ID token).
     Jwt,

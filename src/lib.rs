@@ -5,16 +5,26 @@
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), cognito_refresh::Error> {
-//! use cognito_refresh::{RefreshOptions, SecretString, plan, refresh};
+//! use cognito_refresh::{Error, Reason, RefreshOptions, SecretString, plan, refresh};
 //!
 //! let options = RefreshOptions::new("4f1example", SecretString::from("opaque-refresh-token"))
 //!     .region("eu-west-1");
 //! let plan = plan(options).await?;
-//! let tokens = refresh(&plan).await?;
-//! println!("valid until {}", tokens.expires_at()?);
+//! match refresh(&plan).await {
+//!     Ok(tokens) => println!("valid until {}", tokens.expires_at()?),
+//!     // Cognito's answer, classified once: no need to read its wording.
+//!     Err(e) if e.reason() == Some(Reason::InvalidRefreshToken) => {
+//!         println!("another app client's token, or a device key missing: {e}")
+//!     }
+//!     Err(e) => return Err(e),
+//! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! What fails is an [`Error`]: invalid input names the [`Setting`] at fault, and a refusal by
+//! Cognito carries its [`Reason`]. Messages name settings as concepts ("the device key"); a
+//! front end words them its own way ([`Text::render`]), as the command line does with its flags.
 //!
 //! Profiles ([`config`]) and the token store ([`store`]) keep tokens between runs:
 //! [`fresh_tokens`] serves stored tokens while they are valid and refreshes them, under a
@@ -39,10 +49,15 @@ pub mod store;
 pub mod text;
 pub mod tokens;
 
+pub use api::connection::Connection;
 pub use api::plan::{Plan, RefreshOptions, Source, plan};
+pub use api::request::{RefreshRequest, Via};
 pub use api::{RefreshApi, refresh};
+pub use config::{Config, Profile};
+pub use diagnose::{Diagnosis, diagnose};
 pub use error::{Error, ErrorKind, Operation, Reason, Refusal};
 pub use secrecy::{ExposeSecret, SecretString};
+pub use signin::{Login, LoginOptions, Prompter, Question, RememberedDevice, Target, login};
 pub use store::{Entry, Need, Outcome, Policy, Store, fresh_tokens};
 pub use text::{Setting, Text};
 pub use tokens::{NewDevice, Note, Tokens};

@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Something the core decided or noticed, for the caller to log (never contains a secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Note {
     /// What was used and where it came from; shown with `-v`.
     Info(String),
@@ -16,6 +17,7 @@ pub enum Note {
 
 /// A device Cognito returned for remembering (device tracking on).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewDevice {
     pub device_key: Option<String>,
     pub device_group_key: Option<String>,
@@ -23,6 +25,7 @@ pub struct NewDevice {
 
 /// The tokens a refresh returned.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Tokens {
     pub access_token: SecretString,
     pub id_token: Option<SecretString>,

@@ -9,6 +9,7 @@ use url::Url;
 
 /// Where and how to reach Cognito.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Connection {
     pub region: String,
     /// An endpoint override (an emulator or a private endpoint), already checked.

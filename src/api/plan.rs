@@ -15,6 +15,7 @@ use std::time::Duration;
 
 /// Where a value the tool did not get directly came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     Given,
     UserPoolId,
@@ -38,30 +39,31 @@ impl fmt::Display for Source {
 /// Everything a caller may know about the session to refresh. Only the client id and the
 /// refresh token are required; the rest is inferred where it can be.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RefreshOptions {
-    pub client_id: String,
-    pub refresh_token: SecretString,
-    pub client_secret: Option<SecretString>,
+    pub(crate) client_id: String,
+    pub(crate) refresh_token: SecretString,
+    pub(crate) client_secret: Option<SecretString>,
     /// The user's real Cognito username, for SECRET_HASH.
-    pub username: Option<String>,
-    pub device_key: Option<String>,
-    pub region: Option<String>,
-    pub user_pool_id: Option<String>,
-    pub endpoint_url: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) device_key: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) user_pool_id: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
     /// The user pool domain, for [`RefreshApi::OAuth2`]: `https://DOMAIN` or a bare host name.
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// A current or expired access token of the session: username, device key, region.
-    pub access_token: Option<SecretString>,
+    pub(crate) access_token: Option<SecretString>,
     /// A current or expired ID token of the session: username, region.
-    pub id_token: Option<SecretString>,
-    pub api: RefreshApi,
-    pub client_metadata: Vec<(String, String)>,
+    pub(crate) id_token: Option<SecretString>,
+    pub(crate) api: RefreshApi,
+    pub(crate) client_metadata: Vec<(String, String)>,
     /// Bounds the whole call, retries included.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Attempts in all, for throttling, 5xx and network errors.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// Look for a region in the AWS config file when none is given or inferred.
-    pub use_aws_profile_region: bool,
+    pub(crate) use_aws_profile_region: bool,
 }
 
 impl RefreshOptions {
@@ -217,6 +219,7 @@ impl RefreshOptions {
 
 /// A checked refresh, ready to run: where to send it, what to send, and what was decided.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Plan {
     pub connection: Connection,
     pub request: RefreshRequest,

@@ -33,6 +33,8 @@ impl Log {
             match note {
                 Note::Info(m) => self.info(m),
                 Note::Warning(m) => self.warn(m),
+                // A kind of note this build does not know: nothing it can word.
+                _ => {}
             }
         }
     }

@@ -173,6 +173,7 @@ pub fn render_decoded(token: &str) -> Result<String> {
             note: "neither a JWT nor a JWE: if this is a refresh token, it is opaque; Cognito's \
                    own are five-part JWEs, emulators issue other shapes",
         },
+        (Err(e), _) => return Err(e.into()),
     };
     let mut out = serde_json::to_string_pretty(&decoded)?;
     out.push('\n');

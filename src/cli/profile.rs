@@ -79,17 +79,15 @@ pub fn create_if_absent(chosen: &mut Chosen, flags: Flags<'_>, log: &Log) -> Res
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let mut profile = Profile {
-        client_id: Some(client_id),
-        region: value(&settings.region),
-        user_pool_id: given(&settings.user_pool_id),
-        endpoint_url: value(&settings.endpoint_url),
-        api: (settings.api.source == Source::Flag).then_some(settings.api.value),
-        username: given(&settings.username),
-        device_key: given(&settings.device_key),
-        domain: given(&settings.domain),
-        ..Profile::default()
-    };
+    let mut profile = Profile::default();
+    profile.client_id = Some(client_id);
+    profile.region = value(&settings.region);
+    profile.user_pool_id = given(&settings.user_pool_id);
+    profile.endpoint_url = value(&settings.endpoint_url);
+    profile.api = (settings.api.source == Source::Flag).then_some(settings.api.value);
+    profile.username = given(&settings.username);
+    profile.device_key = given(&settings.device_key);
+    profile.domain = given(&settings.domain);
     match settings
         .client_secret
         .as_ref()
@@ -182,12 +180,8 @@ pub fn fresh(
         return Err(unknown(chosen).into());
     }
     let expected = value(&settings.client_id);
-    let policy = Policy {
-        need,
-        min_ttl: freshness.min_ttl,
-        force: freshness.force,
-        lock_wait: lock_wait(settings.timeout.value),
-    };
+    let policy = Policy::new(need, freshness.min_ttl, lock_wait(settings.timeout.value))
+        .force(freshness.force);
     let (entry, outcome) = fresh_tokens(&chosen.store, &chosen.name, policy, None, |entry| {
         check_client(entry, expected.as_deref(), chosen)?;
         let secrets = settings.read_secrets(Some(chosen), &ctx.log)?;
@@ -225,7 +219,7 @@ pub fn report(
     let how = match outcome {
         Outcome::Cached => "from the store",
         Outcome::RefreshedByAnother => "from the store, refreshed by another process",
-        Outcome::Refreshed(_) => "refreshed and stored",
+        _ => "refreshed and stored",
     };
     log.info(&format!(
         "profile {}: tokens {how}, valid until {until} ({})",

@@ -617,10 +617,8 @@ mod tests {
 
     #[test]
     fn secrets_follow_the_same_precedence() {
-        let with_secret = Profile {
-            client_secret_env: Some("OTHER".into()),
-            ..Profile::default()
-        };
+        let mut with_secret = Profile::default();
+        with_secret.client_secret_env = Some("OTHER".into());
         let secret = |s: &Settings| {
             s.client_secret.as_ref().map(|s| match &s.value {
                 SecretInput::File(p) => (format!("file {}", p.display()), s.source),
@@ -668,10 +666,8 @@ mod tests {
             s.timeout,
             Setting::new(Duration::from_secs(10), Source::Default)
         );
-        let get_tokens = Profile {
-            api: Some(RefreshApi::GetTokens),
-            ..Profile::default()
-        };
+        let mut get_tokens = Profile::default();
+        get_tokens.api = Some(RefreshApi::GetTokens);
         let s = refresh(&[], Some(&get_tokens), &[]);
         assert_eq!(s.api, Setting::new(RefreshApi::GetTokens, Source::Profile));
         let s = refresh(
@@ -725,10 +721,8 @@ mod tests {
 
     #[test]
     fn verbose_names_sources_never_secrets() {
-        let profile = Profile {
-            client_id: Some("c1".into()),
-            ..Profile::default()
-        };
+        let mut profile = Profile::default();
+        profile.client_id = Some("c1".into());
         let s = refresh(
             &[
                 "--client-secret",

@@ -13,6 +13,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// The tokens of one profile.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Entry {
     /// The app client the refresh token was issued to.
     pub client_id: String,
@@ -36,6 +37,7 @@ pub struct Entry {
 
 /// Which tokens a caller needs valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Need {
     /// The access token.
     Access,

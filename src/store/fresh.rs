@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// What [`fresh_tokens`] did.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The stored tokens were valid: nothing was sent anywhere.
     Cached,
@@ -19,6 +20,7 @@ pub enum Outcome {
 
 /// When to refresh, and how long to wait for another process's refresh.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Policy {
     pub need: Need,
     /// Refresh when the tokens expire within this.
@@ -27,6 +29,25 @@ pub struct Policy {
     pub force: bool,
     /// Give up waiting for the profile's lock after this.
     pub lock_wait: Duration,
+}
+
+impl Policy {
+    /// Tokens `need` names, valid for `min_ttl` more; wait `lock_wait` at most for another
+    /// process's refresh.
+    pub fn new(need: Need, min_ttl: Duration, lock_wait: Duration) -> Self {
+        Policy {
+            need,
+            min_ttl,
+            force: false,
+            lock_wait,
+        }
+    }
+
+    /// Refresh even when the stored tokens are valid.
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
 }
 
 /// Tokens for `profile` that satisfy `policy`: the stored ones when they are fresh enough

@@ -64,11 +64,11 @@ async fn remember_refresh_sign_in_again_and_forget() {
     // A refresh without the device key is refused, with it accepted.
     let rt = first.tokens.refresh_token.clone().unwrap();
     let refresh = |key: Option<&str>| {
-        let mut o = RefreshOptions::new(CLIENT, rt.clone())
+        let o = RefreshOptions::new(CLIENT, rt.clone())
             .region("eu-west-1")
-            .endpoint_url(stub.uri());
-        o.use_aws_profile_region = false;
-        o.device_key = key.map(str::to_string);
+            .endpoint_url(stub.uri())
+            .use_aws_profile_region(false)
+            .set_device_key(key.map(str::to_string));
         async move {
             let plan = cognito_refresh::plan(o).await?;
             cognito_refresh::refresh(&plan).await

@@ -74,12 +74,12 @@ pub fn valid_access(
     settings: &Settings,
     secrets: &Secrets,
 ) -> Result<Entry> {
-    let policy = Policy {
-        need: Need::Access,
-        min_ttl: Duration::from_secs(60),
-        force: false,
-        lock_wait: profile::lock_wait(settings.timeout.value),
-    };
+    let policy = Policy::new(
+        Need::Access,
+        Duration::from_secs(60),
+        profile::lock_wait(settings.timeout.value),
+    )
+    .force(false);
     let (entry, _) = fresh_tokens(&chosen.store, &chosen.name, policy, None, |entry| {
         profile::refresh_entry(ctx, settings, secrets, entry, &chosen.name)
     })?;

@@ -89,12 +89,12 @@ fn run_with_profile(
         (None, None) if chosen.profile().is_none() => return Err(profile::unknown(&chosen).into()),
         (_, None) => None,
     };
-    let policy = Policy {
-        need: Need::Access,
-        min_ttl: Duration::ZERO,
-        force: true,
-        lock_wait: profile::lock_wait(settings.timeout.value),
-    };
+    let policy = Policy::new(
+        Need::Access,
+        Duration::ZERO,
+        profile::lock_wait(settings.timeout.value),
+    )
+    .force(true);
     let expected = value(&settings.client_id);
     let (entry, outcome) = fresh_tokens(&chosen.store, &chosen.name, policy, seed, |entry| {
         profile::check_client(entry, expected.as_deref(), &chosen)?;
