@@ -1,9 +1,14 @@
 //! Where and how to reach Cognito: the SDK client with its region, endpoint, timeouts and retries.
 
+use crate::Error;
+use crate::endpoint::parse_endpoint;
+use crate::region;
+use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use std::fmt;
 use std::time::Duration;
 use url::Url;
 
@@ -62,6 +67,195 @@ impl Connection {
             None => format!("https://cognito-idp.{}.amazonaws.com", self.region),
         }
     }
+}
+
+/// Where Cognito is, as the caller says: the region, the user pool id (its prefix gives the
+/// region), an endpoint override, and the timeout and attempts of each call.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Target {
+    pub region: Option<String>,
+    pub user_pool_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    /// Look for a region in the AWS config file when none is given or inferred.
+    pub use_aws_profile_region: bool,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            region: None,
+            user_pool_id: None,
+            endpoint_url: None,
+            timeout: Duration::from_secs(10),
+            max_attempts: 3,
+            use_aws_profile_region: true,
+        }
+    }
+}
+
+/// Where a value the caller did not give directly came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    Given,
+    UserPoolId,
+    AccessToken,
+    IdToken,
+    AwsProfile,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Given => "given",
+            Source::UserPoolId => "from the user pool id",
+            Source::AccessToken => "from the access token",
+            Source::IdToken => "from the ID token",
+            Source::AwsProfile => "from the AWS config file's profile",
+        })
+    }
+}
+
+impl Target {
+    pub fn set_region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
+    }
+
+    pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
+        self.user_pool_id = pool;
+        self
+    }
+
+    pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
+        self.endpoint_url = url;
+        self
+    }
+
+    /// Bounds each call, retries included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Attempts in all, for throttling, 5xx and network errors.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Whether to look for a region in the AWS config file when none is given or inferred.
+    pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
+        self.use_aws_profile_region = yes;
+        self
+    }
+
+    /// Checks the values: the region and pool id are well formed, the timeout is not zero, the
+    /// endpoint is allowed. Returns the endpoint.
+    pub(crate) fn check(&self) -> Result<Option<Url>, Error> {
+        if let Some(region) = &self.region
+            && !region::is_region(region)
+        {
+            return Err(Error::setting(
+                Setting::Region,
+                format!("invalid region {region:?}: expected a name like eu-west-1"),
+            ));
+        }
+        if let Some(pool) = &self.user_pool_id
+            && !region::is_user_pool_id(pool)
+        {
+            return Err(Error::setting(
+                Setting::UserPoolId,
+                format!(
+                    "invalid user pool id {pool:?}: expected <region>_<id>, like eu-west-1_AbC123"
+                ),
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::setting(
+                Setting::Timeout,
+                "the timeout must be more than zero",
+            ));
+        }
+        self.endpoint_url.as_deref().map(parse_endpoint).transpose()
+    }
+
+    /// The region and where it came from: given, else the user pool id's, else `inferred`
+    /// (a token's issuer, when `tokens_read`), else the AWS config file's. `None` only when
+    /// `optional` (the token endpoint, named by its domain, needs none).
+    pub(crate) async fn region(
+        &self,
+        inferred: Option<(String, Source)>,
+        optional: bool,
+        tokens_read: bool,
+    ) -> Result<Option<(String, Source)>, Error> {
+        let no_region = || no_region(tokens_read);
+        let from_pool = self
+            .user_pool_id
+            .as_deref()
+            .and_then(region::region_of_pool)
+            .map(|r| (r.to_string(), Source::UserPoolId));
+        if let Some(found) = self
+            .region
+            .clone()
+            .map(|r| (r, Source::Given))
+            .or(from_pool)
+            .or(inferred)
+        {
+            return Ok(Some(found));
+        }
+        if optional {
+            return Ok(None);
+        }
+        match self.use_aws_profile_region {
+            true => match region::aws_profile_region().await {
+                Some(r) if region::is_region(&r) => Ok(Some((r, Source::AwsProfile))),
+                _ => Err(no_region()),
+            },
+            false => Err(no_region()),
+        }
+    }
+
+    /// Checks the values and resolves the region: where calls other than a refresh go.
+    pub async fn connection(&self) -> Result<Connection, Error> {
+        let endpoint = self.check()?;
+        let region = self
+            .region(None, false, false)
+            .await?
+            .map(|(region, _)| region)
+            .unwrap_or_default();
+        Ok(self.connect(region, endpoint))
+    }
+
+    /// The connection to `region` (or `endpoint`), with this target's timeout and attempts.
+    pub(crate) fn connect(&self, region: String, endpoint: Option<Url>) -> Connection {
+        Connection {
+            region,
+            endpoint,
+            timeout: self.timeout,
+            max_attempts: self.max_attempts,
+        }
+    }
+}
+
+/// No region: `from_tokens` when a token's issuer could have named it.
+fn no_region(from_tokens: bool) -> Error {
+    Error::setting(
+        Setting::Region,
+        format!(
+            "no region: pass {} (or set AWS_REGION), or {}{}",
+            Setting::Region,
+            Setting::UserPoolId,
+            if from_tokens {
+                ", or a token whose iss claim names the user pool"
+            } else {
+                ""
+            }
+        ),
+    )
 }
 
 #[cfg(test)]

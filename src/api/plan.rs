@@ -1,40 +1,16 @@
 //! A refresh from start to end: options in, a checked plan, the call, tokens out.
 
-use super::connection::Connection;
+pub use super::connection::Source;
+use super::connection::{Connection, Target};
 use super::request::RefreshApi;
 use super::request::{RefreshRequest, Via};
 use crate::Error;
-use crate::endpoint::parse_endpoint;
 use crate::jwt::{self, Claims};
-use crate::region::{self, aws_profile_region};
+use crate::region;
 use crate::text::Setting;
 use crate::tokens::Note;
 use secrecy::{ExposeSecret, SecretString};
-use std::fmt;
 use std::time::Duration;
-
-/// Where a value the tool did not get directly came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Source {
-    Given,
-    UserPoolId,
-    AccessToken,
-    IdToken,
-    AwsProfile,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Source::Given => "given",
-            Source::UserPoolId => "from the user pool id",
-            Source::AccessToken => "from the access token",
-            Source::IdToken => "from the ID token",
-            Source::AwsProfile => "from the AWS config file's profile",
-        })
-    }
-}
 
 /// Everything a caller may know about the session to refresh. Only the client id and the
 /// refresh token are required; the rest is inferred where it can be.
@@ -47,9 +23,6 @@ pub struct RefreshOptions {
     /// The user's real Cognito username, for SECRET_HASH.
     pub(crate) username: Option<String>,
     pub(crate) device_key: Option<String>,
-    pub(crate) region: Option<String>,
-    pub(crate) user_pool_id: Option<String>,
-    pub(crate) endpoint_url: Option<String>,
     /// The user pool domain, for [`RefreshApi::OAuth2`]: `https://DOMAIN` or a bare host name.
     pub(crate) domain: Option<String>,
     /// A current or expired access token of the session: username, device key, region.
@@ -58,12 +31,8 @@ pub struct RefreshOptions {
     pub(crate) id_token: Option<SecretString>,
     pub(crate) api: RefreshApi,
     pub(crate) client_metadata: Vec<(String, String)>,
-    /// Bounds the whole call, retries included.
-    pub(crate) timeout: Duration,
-    /// Attempts in all, for throttling, 5xx and network errors.
-    pub(crate) max_attempts: u32,
-    /// Look for a region in the AWS config file when none is given or inferred.
-    pub(crate) use_aws_profile_region: bool,
+    /// Where Cognito is, and how long to wait for it.
+    pub(crate) target: Target,
 }
 
 impl RefreshOptions {
@@ -74,22 +43,17 @@ impl RefreshOptions {
             client_secret: None,
             username: None,
             device_key: None,
-            region: None,
-            user_pool_id: None,
-            endpoint_url: None,
             domain: None,
             access_token: None,
             id_token: None,
             api: RefreshApi::default(),
             client_metadata: Vec::new(),
-            timeout: Duration::from_secs(10),
-            max_attempts: 3,
-            use_aws_profile_region: true,
+            target: Target::default(),
         }
     }
 
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.target.region = Some(region.into());
         self
     }
 
@@ -109,7 +73,7 @@ impl RefreshOptions {
     }
 
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
+        self.target.endpoint_url = Some(url.into());
         self
     }
 
@@ -136,7 +100,7 @@ impl RefreshOptions {
     }
 
     pub fn user_pool_id(mut self, pool: impl Into<String>) -> Self {
-        self.user_pool_id = Some(pool.into());
+        self.target.user_pool_id = Some(pool.into());
         self
     }
 
@@ -148,19 +112,19 @@ impl RefreshOptions {
 
     /// Bounds the whole call, retries included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.target.timeout = timeout;
         self
     }
 
     /// Attempts in all, for throttling, 5xx and network errors.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
+        self.target.max_attempts = attempts;
         self
     }
 
     /// Whether to look for a region in the AWS config file when none is given or inferred.
     pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
-        self.use_aws_profile_region = yes;
+        self.target.use_aws_profile_region = yes;
         self
     }
 
@@ -182,17 +146,17 @@ impl RefreshOptions {
     }
 
     pub fn set_region(mut self, region: Option<String>) -> Self {
-        self.region = region;
+        self.target.region = region;
         self
     }
 
     pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
-        self.user_pool_id = pool;
+        self.target.user_pool_id = pool;
         self
     }
 
     pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
-        self.endpoint_url = url;
+        self.target.endpoint_url = url;
         self
     }
 
@@ -252,24 +216,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     {
         return Err(Error::usage("the client secret is empty"));
     }
-    if o.timeout.is_zero() {
-        return Err(Error::usage("the timeout must be more than zero"));
-    }
-    if let Some(region) = &o.region
-        && !region::is_region(region)
-    {
-        return Err(Error::usage(format!(
-            "invalid region {region:?}: expected a name like eu-west-1"
-        )));
-    }
-    if let Some(pool) = &o.user_pool_id
-        && !region::is_user_pool_id(pool)
-    {
-        return Err(Error::usage(format!(
-            "invalid user pool id {pool:?}: expected <region>_<id>, like eu-west-1_AbC123"
-        )));
-    }
-    let endpoint = o.endpoint_url.as_deref().map(parse_endpoint).transpose()?;
+    let endpoint = o.target.check()?;
     let access = decode_given(&o.access_token, "access token")?;
     let id = decode_given(&o.id_token, "ID token")?;
     let tokens = [(Source::AccessToken, &access), (Source::IdToken, &id)];
@@ -294,26 +241,18 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
         Some((region::region_of_issuer(iss)?.to_string(), *source))
     });
     let from_pool = o
+        .target
         .user_pool_id
         .as_deref()
         .and_then(region::region_of_pool)
         .map(|r| (r.to_string(), Source::UserPoolId));
     let oauth2 = o.api == RefreshApi::OAuth2;
-    let (region, region_source) = match o.region.clone().map(|r| (r, Source::Given)) {
-        Some(given) => given,
-        None => match from_pool.clone().or_else(|| from_tokens.clone()) {
-            Some(inferred) => inferred,
-            // The token endpoint is named by the domain: no region needed.
-            None if oauth2 => (String::new(), Source::Given),
-            None => match o.use_aws_profile_region {
-                true => match aws_profile_region().await {
-                    Some(r) if region::is_region(&r) => (r, Source::AwsProfile),
-                    _ => return Err(no_region()),
-                },
-                false => return Err(no_region()),
-            },
-        },
-    };
+    // The token endpoint is named by the domain: no region needed.
+    let (region, region_source) = o
+        .target
+        .region(from_tokens.clone(), oauth2, true)
+        .await?
+        .unwrap_or((String::new(), Source::Given));
     if !region.is_empty() {
         notes.push(Note::Info(format!("region {region} ({region_source})")));
     }
@@ -436,12 +375,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     }
 
     Ok(Plan {
-        connection: Connection {
-            region,
-            endpoint,
-            timeout: o.timeout,
-            max_attempts: o.max_attempts,
-        },
+        connection: o.target.connect(region, endpoint),
         request: RefreshRequest::new(
             o.client_id,
             o.refresh_token,
@@ -478,18 +412,6 @@ fn source_noun(source: Source) -> &'static str {
     }
 }
 
-fn no_region() -> Error {
-    Error::setting(
-        Setting::Region,
-        format!(
-            "no region: pass {} (or set AWS_REGION), or {}, or a token whose iss claim names the \
-             user pool",
-            Setting::Region,
-            Setting::UserPoolId
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,7 +421,7 @@ mod tests {
 
     fn options() -> RefreshOptions {
         let mut o = RefreshOptions::new("client1", SecretString::from("rt"));
-        o.use_aws_profile_region = false;
+        o.target.use_aws_profile_region = false;
         o
     }
 
@@ -518,7 +440,7 @@ mod tests {
     #[test]
     fn region_given_wins_and_disagreement_is_warned() {
         let mut o = options().region("us-east-1");
-        o.user_pool_id = Some("eu-west-1_Abc".into());
+        o.target.user_pool_id = Some("eu-west-1_Abc".into());
         let p = run(o).unwrap();
         assert_eq!(p.connection.region, "us-east-1");
         assert!(
@@ -531,7 +453,7 @@ mod tests {
     #[test]
     fn region_from_pool_then_token() {
         let mut o = options();
-        o.user_pool_id = Some("eu-west-1_Abc".into());
+        o.target.user_pool_id = Some("eu-west-1_Abc".into());
         assert_eq!(run(o).unwrap().connection.region, "eu-west-1");
 
         let mut o = options();
@@ -556,13 +478,13 @@ mod tests {
                 .endpoint_url("http://10.1.1.1"),
         ];
         let mut o = options().region("eu-west-1");
-        o.user_pool_id = Some("nope".into());
+        o.target.user_pool_id = Some("nope".into());
         cases.push(o);
         let mut o = options().region("eu-west-1");
         o.access_token = Some(SecretString::from("not-a-jwt"));
         cases.push(o);
         let mut o = options().region("eu-west-1");
-        o.timeout = Duration::ZERO;
+        o.target.timeout = Duration::ZERO;
         cases.push(o);
         cases.push(RefreshOptions {
             refresh_token: SecretString::from(""),

@@ -173,6 +173,7 @@ pub async fn diagnose(options: RefreshOptions, inspect: Option<Inspect>) -> Diag
         ),
         (Some(how), Some(plan)) => {
             let pool = options
+                .target
                 .user_pool_id
                 .clone()
                 .or_else(|| facts.user_pool_id().map(str::to_string));

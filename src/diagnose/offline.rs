@@ -269,8 +269,8 @@ pub fn region(options: &RefreshOptions, facts: &Facts) -> Check {
     let id = "region";
     let token_pool = facts.user_pool_id();
     let token_region = token_pool.and_then(region::region_of_pool);
-    let given_pool = options.user_pool_id.as_deref();
-    let given_region = options.region.as_deref();
+    let given_pool = options.target.user_pool_id.as_deref();
+    let given_region = options.target.region.as_deref();
     if let (Some(given), Some(token)) = (given_pool, token_pool)
         && given != token
     {
@@ -682,13 +682,13 @@ mod tests {
         assert!(c.fix.unwrap().contains("--region eu-west-1"));
 
         let mut o = with_access(options(), iss);
-        o.user_pool_id = Some("eu-west-1_Other".into());
+        o.target.user_pool_id = Some("eu-west-1_Other".into());
         let c = region(&o, &facts(&o));
         assert_eq!(c.status, Status::Problem);
         assert!(c.summary.contains("eu-west-1_Abc"));
 
         let mut o = options().region("us-east-1");
-        o.user_pool_id = Some("eu-west-1_Other".into());
+        o.target.user_pool_id = Some("eu-west-1_Other".into());
         assert_eq!(region(&o, &facts(&o)).status, Status::Problem);
 
         let o = options().region("us-east-1");

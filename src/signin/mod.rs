@@ -18,8 +18,7 @@ pub use session::{global_sign_out, revoke_token};
 
 use crate::api::classify::{Context, Operation};
 use crate::api::connection::Connection;
-use crate::endpoint::parse_endpoint;
-use crate::region;
+pub use crate::api::connection::Target;
 use crate::secret_hash::secret_hash;
 use crate::text::Setting;
 use crate::tokens::{Note, Tokens};
@@ -31,7 +30,6 @@ use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 use challenges::{Responder, Responses};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::time::Duration;
 
 /// How the password is proven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,124 +49,6 @@ impl Flow {
             Flow::Password => "USER_PASSWORD_AUTH",
         }
     }
-}
-
-/// Where Cognito is: the region (given, else the user pool id's), an endpoint override, and
-/// the timeout and attempts of each call.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Target {
-    pub region: Option<String>,
-    pub user_pool_id: Option<String>,
-    pub endpoint_url: Option<String>,
-    pub timeout: Duration,
-    pub max_attempts: u32,
-    /// Look for a region in the AWS config file when none is given or inferred.
-    pub use_aws_profile_region: bool,
-}
-
-impl Default for Target {
-    fn default() -> Self {
-        Target {
-            region: None,
-            user_pool_id: None,
-            endpoint_url: None,
-            timeout: Duration::from_secs(10),
-            max_attempts: 3,
-            use_aws_profile_region: true,
-        }
-    }
-}
-
-impl Target {
-    pub fn set_region(mut self, region: Option<String>) -> Self {
-        self.region = region;
-        self
-    }
-
-    pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
-        self.user_pool_id = pool;
-        self
-    }
-
-    pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
-        self.endpoint_url = url;
-        self
-    }
-
-    /// Bounds each call, retries included.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Attempts in all, for throttling, 5xx and network errors.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
-
-    /// Whether to look for a region in the AWS config file when none is given or inferred.
-    pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
-        self.use_aws_profile_region = yes;
-        self
-    }
-
-    /// Checks the values and resolves the region.
-    pub async fn connection(&self) -> Result<Connection, Error> {
-        if let Some(pool) = &self.user_pool_id
-            && !region::is_user_pool_id(pool)
-        {
-            return Err(Error::usage(format!(
-                "invalid user pool id {pool:?}: expected <region>_<id>, like eu-west-1_AbC123"
-            )));
-        }
-        if let Some(r) = &self.region
-            && !region::is_region(r)
-        {
-            return Err(Error::usage(format!(
-                "invalid region {r:?}: expected a name like eu-west-1"
-            )));
-        }
-        if self.timeout.is_zero() {
-            return Err(Error::usage("the timeout must be more than zero"));
-        }
-        let endpoint = self
-            .endpoint_url
-            .as_deref()
-            .map(parse_endpoint)
-            .transpose()?;
-        let from_pool = self
-            .user_pool_id
-            .as_deref()
-            .and_then(region::region_of_pool)
-            .map(str::to_string);
-        let region = match self.region.clone().or(from_pool) {
-            Some(r) => r,
-            None if self.use_aws_profile_region => match region::aws_profile_region().await {
-                Some(r) if region::is_region(&r) => r,
-                _ => return Err(no_region()),
-            },
-            None => return Err(no_region()),
-        };
-        Ok(Connection {
-            region,
-            endpoint,
-            timeout: self.timeout,
-            max_attempts: self.max_attempts,
-        })
-    }
-}
-
-fn no_region() -> Error {
-    Error::setting(
-        Setting::Region,
-        format!(
-            "no region: pass {} (or set AWS_REGION), or {}",
-            Setting::Region,
-            Setting::UserPoolId
-        ),
-    )
 }
 
 /// Everything a sign-in needs besides the answers to its questions.
