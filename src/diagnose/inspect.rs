@@ -3,7 +3,7 @@
 //!
 //! Unlike the refresh calls these need AWS credentials: they come from the standard AWS
 //! credential chain (environment, shared config and credentials files with an optional profile,
-//! SSO, web identity, container and instance metadata), built only when `--inspect` asks for it.
+//! SSO, web identity, container and instance metadata), built only when inspecting is asked for.
 //! Fetching ([`fetch`]) and judging ([`judge`]) are apart, so the judgement is tested without
 //! the network. The client's secret, which DescribeUserPoolClient returns, is only compared with
 //! the one given, then dropped.
@@ -13,6 +13,7 @@ use super::{Check, Sent, Status, human_duration};
 use crate::api::RefreshApi;
 use crate::api::classify::chain;
 use crate::api::connection::Connection;
+use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
@@ -136,10 +137,11 @@ pub(crate) fn not_asked() -> Vec<Check> {
         .map(|(i, (id, what))| {
             let check = Check::new(id, Status::Skipped, format!("not inspected: {what}"));
             match i {
-                0 => check.fix(
-                    "pass --inspect, with AWS credentials allowed to call \
-                     cognito-idp:DescribeUserPoolClient and cognito-idp:DescribeUserPool",
-                ),
+                0 => check.fix(format!(
+                    "pass {}, with AWS credentials allowed to call {DESCRIBE_CLIENT} and \
+                     {DESCRIBE_POOL}",
+                    Setting::Inspect
+                )),
                 _ => check,
             }
         })
@@ -340,7 +342,11 @@ fn unavailable_checks(
                     Status::Skipped,
                     "not inspected: no user pool id",
                 )
-                .fix("pass --user-pool-id, or --access-token (its issuer names the pool)"),
+                .fix(format!(
+                    "pass {}, or {} (its issuer names the pool)",
+                    Setting::UserPoolId,
+                    Setting::AccessToken
+                )),
                 Unavailable::Denied { action, message } => Check::new(
                     id,
                     Status::Unknown,
@@ -348,7 +354,8 @@ fn unavailable_checks(
                 )
                 .detail(message.clone())
                 .fix(format!(
-                    "allow {action} on user pool {pool} to the AWS identity used (--aws-profile or AWS_PROFILE picks another)"
+                    "allow {action} on user pool {pool} to the AWS identity used ({} or AWS_PROFILE picks another)",
+                    Setting::AwsProfile
                 )),
                 Unavailable::Credentials { action, message } => Check::new(
                     id,
@@ -356,7 +363,11 @@ fn unavailable_checks(
                     format!("not inspected: no usable AWS credentials to call {action}"),
                 )
                 .detail(message.clone())
-                .fix("give --inspect AWS credentials: --aws-profile NAME (or AWS_PROFILE), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+                .fix(format!(
+                    "give {} AWS credentials: {} NAME (or AWS_PROFILE), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                    Setting::Inspect,
+                    Setting::AwsProfile
+                )),
                 Unavailable::NotFound { action, message } => {
                     let what = if *action == DESCRIBE_CLIENT {
                         format!("app client {} is not in user pool {pool}", cx.client_id)
@@ -365,7 +376,12 @@ fn unavailable_checks(
                     };
                     Check::new(id, Status::Problem, what)
                         .detail(message.clone())
-                        .fix("check --client-id, --user-pool-id and --region")
+                        .fix(format!(
+                            "check {}, {} and {}",
+                            Setting::ClientId,
+                            Setting::UserPoolId,
+                            Setting::Region
+                        ))
                 }
                 Unavailable::Failed { action, message } => Check::new(
                     id,
@@ -406,7 +422,7 @@ fn secret(c: &ClientSettings, cx: &Context<'_>) -> Check {
             predicted(cx),
             "the app client has a secret, and none was given",
         )
-        .fix("pass it with --client-secret-file or COGNITO_CLIENT_SECRET"),
+        .fix(format!("pass it with {}", Setting::ClientSecret)),
         (true, true, Some(false)) => Check::new(
             id,
             predicted(cx),
@@ -424,7 +440,7 @@ fn secret(c: &ClientSettings, cx: &Context<'_>) -> Check {
             "the app client has no secret, but one was given",
         )
         .detail("a client without a secret expects no SECRET_HASH or ClientSecret")
-        .fix("leave out --client-secret-file, --client-secret and COGNITO_CLIENT_SECRET"),
+        .fix(format!("give no client secret: leave out {}", Setting::ClientSecret)),
         (false, false, _) => Check::new(
             id,
             Status::Ok,
@@ -454,7 +470,10 @@ fn auth_flows(c: &ClientSettings, pool: Option<&PoolSettings>, cx: &Context<'_>)
             format!("{flows}: no {REFRESH_FLOW}, so InitiateAuth REFRESH_TOKEN_AUTH is refused"),
         )
         .detail("app clients with refresh token rotation must leave it out")
-        .fix("refresh with --api get-tokens (GetTokensFromRefreshToken)");
+        .fix(format!(
+            "refresh with {} get-tokens (GetTokensFromRefreshToken)",
+            Setting::Api
+        ));
     }
     if pool.is_some_and(|p| p.devices.is_some()) && !has(SRP_FLOW) {
         return Check::new(
@@ -485,7 +504,10 @@ fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
             predicted(cx),
             format!("refresh token rotation is on (grace period {grace} s): REFRESH_TOKEN_AUTH is refused"),
         )
-        .fix("refresh with --api get-tokens, and keep the new refresh token every refresh returns"),
+        .fix(format!(
+            "refresh with {} get-tokens, and keep the new refresh token every refresh returns",
+            Setting::Api
+        )),
         (Some(grace), RefreshApi::GetTokens | RefreshApi::OAuth2) => Check::new(
             id,
             Status::Ok,
@@ -521,7 +543,10 @@ fn validity(c: &ClientSettings, cx: &Context<'_>) -> Check {
             Status::Ok,
             format!("refresh tokens last {lasts} from sign-in"),
         )
-        .detail("pass --access-token to compare with when the user signed in"),
+        .detail(format!(
+            "pass {} to compare with when the user signed in",
+            Setting::AccessToken
+        )),
     }
 }
 
@@ -569,7 +594,10 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
             format!("{remembers}; whether this session has a device is not known"),
         )
         .detail(config)
-        .fix("pass --access-token: its device_key claim names the session's device, which every refresh must send"),
+        .fix(format!(
+            "pass {}: its device_key claim names the session's device, which every refresh must send",
+            Setting::AccessToken
+        )),
         Some(Some(device)) => match (sent, cx.invalid_refresh_token) {
             (Some(s), true) if s == device => Check::new(
                 id,
@@ -590,7 +618,10 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
                 format!("{remembers}; this session's device {device} is not sent"),
             )
             .detail(config)
-            .fix(format!("send the session's device key: --device-key {device}")),
+            .fix(format!(
+                "send the session's device key: {} {device}",
+                Setting::DeviceKey
+            )),
         },
         Some(None) if d.device_only_remembered_on_user_prompt => Check::new(
             id,
@@ -610,6 +641,7 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::flags;
     use super::*;
     use crate::api::plan::RefreshOptions;
     use crate::jwt::tests::token;
@@ -727,11 +759,7 @@ mod tests {
         assert_eq!(status(&checks, "client.rotation"), Status::Problem);
         assert_eq!(status(&checks, "client.auth-flows"), Status::Problem);
         assert!(
-            checks[2]
-                .fix
-                .as_deref()
-                .unwrap()
-                .contains("--api get-tokens"),
+            flags(checks[2].fix.as_ref().unwrap()).contains("--api get-tokens"),
             "{checks:#?}"
         );
         c.api = RefreshApi::GetTokens;
@@ -757,10 +785,10 @@ mod tests {
         };
         let c = validity(&short, &cx(&f));
         assert_eq!(c.status, Status::Problem);
-        assert!(c.summary.contains("1 day"), "{c:?}");
+        assert!(flags(&c.summary).contains("1 day"), "{c:?}");
         let c = validity(&client(), &cx(&f));
         assert_eq!(c.status, Status::Ok);
-        assert!(c.summary.contains("27 days left"), "{c:?}");
+        assert!(flags(&c.summary).contains("27 days left"), "{c:?}");
     }
 
     #[test]
@@ -774,7 +802,7 @@ mod tests {
             &cx(&f),
         );
         assert_eq!(c.status, Status::Problem);
-        assert!(c.detail.unwrap().contains("USER_PASSWORD_AUTH"));
+        assert!(flags(&c.detail.unwrap()).contains("USER_PASSWORD_AUTH"));
         // Opt-in: no device is fine.
         let opt_in = Devices {
             challenge_required_on_new_device: false,
@@ -803,7 +831,7 @@ mod tests {
             &context,
         );
         assert_eq!(c.status, Status::Problem);
-        assert!(c.fix.unwrap().contains("ConfirmDevice"));
+        assert!(flags(&c.fix.unwrap()).contains("ConfirmDevice"));
         context.invalid_refresh_token = false;
         context.refreshed = true;
         let c = devices(
@@ -824,7 +852,7 @@ mod tests {
             &context,
         );
         assert_eq!(c.status, Status::Problem);
-        assert!(c.fix.unwrap().contains("--device-key dev"));
+        assert!(flags(&c.fix.unwrap()).contains("--device-key dev"));
 
         // No access token: unknown.
         let f = facts(None);
@@ -856,11 +884,11 @@ mod tests {
         let checks = judge(&found, &cx(&f));
         assert_eq!(checks.len(), IDS.len());
         assert!(checks.iter().all(|c| c.status == Status::Unknown));
-        assert!(checks[0].summary.contains(DESCRIBE_CLIENT));
-        assert!(checks[0].fix.as_deref().unwrap().contains(DESCRIBE_CLIENT));
+        assert!(flags(&checks[0].summary).contains(DESCRIBE_CLIENT));
+        assert!(flags(checks[0].fix.as_ref().unwrap()).contains(DESCRIBE_CLIENT));
         assert!(checks[1].fix.is_none(), "one fix per group");
         assert!(checks[1].detail.is_none(), "one detail per group");
-        assert!(checks[5].summary.contains(DESCRIBE_POOL));
+        assert!(flags(&checks[5].summary).contains(DESCRIBE_POOL));
 
         let none = Found {
             pool_id: None,

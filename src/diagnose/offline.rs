@@ -9,6 +9,7 @@ use crate::api::plan::RefreshOptions;
 use crate::jwt::{self, Claims, JwtError, Shape};
 use crate::refresh_token::{self, Flaw};
 use crate::region;
+use crate::text::Setting;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The default refresh token validity of an app client: 30 days.
@@ -87,12 +88,12 @@ pub fn checks(options: &RefreshOptions, facts: &Facts, now: i64) -> Vec<Check> {
         refresh_token(options.refresh_token.expose_secret()),
         token(
             "access-token",
-            "--access-token",
+            Setting::AccessToken,
             "access",
             &facts.access,
             now,
         ),
-        token("id-token", "--id-token", "id", &facts.id, now),
+        token("id-token", Setting::IdToken, "id", &facts.id, now),
         client_id(&options.client_id, facts),
         region(options, facts),
         device_key(options.device_key.as_deref(), facts),
@@ -150,7 +151,7 @@ pub fn refresh_token(token: &str) -> Check {
 /// A given access or ID token: readable, of the right kind, and what it says.
 fn token(
     id: &'static str,
-    flag: &str,
+    setting: Setting,
     expected_use: &str,
     given: &Option<Result<Claims, JwtError>>,
     now: i64,
@@ -161,7 +162,7 @@ fn token(
                 id,
                 Status::Skipped,
                 format!(
-                    "not given: {flag} (an expired one is fine) lets the client, region{} and \
+                    "not given: {setting} (an expired one is fine) lets the client, region{} and \
                      username be checked",
                     if expected_use == "access" {
                         ", device key"
@@ -173,7 +174,7 @@ fn token(
         }
         Some(Err(e)) => {
             return Check::new(id, Status::Problem, format!("cannot be read: {e}")).fix(format!(
-                "pass the whole JWT (three dot-separated parts) to {flag}"
+                "pass the whole JWT (three dot-separated parts) to {setting}"
             ));
         }
         Some(Ok(c)) => c,
@@ -213,7 +214,7 @@ fn token(
         )
         .detail(detail)
         .fix(format!(
-            "pass {noun} to {flag}{}",
+            "pass {noun} to {setting}{}",
             if expected_use == "access" {
                 " (only the access token carries the device_key claim)"
             } else {
@@ -230,7 +231,7 @@ fn token(
     }
 }
 
-/// The app client the tokens were issued to against `--client-id`: the first cause of
+/// The app client the tokens were issued to against the one given: the first cause of
 /// "Invalid Refresh Token".
 pub fn client_id(given: &str, facts: &Facts) -> Check {
     let id = "client-id";
@@ -243,18 +244,25 @@ pub fn client_id(given: &str, facts: &Facts) -> Check {
         return Check::new(
             id,
             Status::Skipped,
-            "not checked: no token with a client_id or aud claim (pass --access-token)",
+            format!(
+                "not checked: no token with a client_id or aud claim (pass {})",
+                Setting::AccessToken
+            ),
         );
     }
     if let Some((name, other)) = issued.iter().find(|(_, c)| *c != given) {
         return Check::new(
             id,
             Status::Problem,
-            format!("the {name} was issued to app client {other}, not {given} (--client-id)"),
+            format!(
+                "the {name} was issued to app client {other}, not {given} ({})",
+                Setting::ClientId
+            ),
         )
         .detail("a refresh token works only with the app client that issued it; another client gets \"Invalid Refresh Token\"")
         .fix(format!(
-            "refresh with --client-id {other}, the app client the session signed in with"
+            "refresh with {} {other}, the app client the session signed in with",
+            Setting::ClientId
         ));
     }
     Check::new(
@@ -277,9 +285,12 @@ pub fn region(options: &RefreshOptions, facts: &Facts) -> Check {
         return Check::new(
             id,
             Status::Problem,
-            format!("--user-pool-id {given}, but the tokens come from user pool {token}"),
+            format!(
+                "{} {given}, but the tokens come from user pool {token}",
+                Setting::UserPoolId
+            ),
         )
-        .fix(format!("use --user-pool-id {token}"));
+        .fix(format!("use {} {token}", Setting::UserPoolId));
     }
     if let (Some(given), Some(token)) = (given_region, token_region)
         && given != token
@@ -288,13 +299,15 @@ pub fn region(options: &RefreshOptions, facts: &Facts) -> Check {
             id,
             Status::Problem,
             format!(
-                "--region {given}, but the tokens come from a user pool in {token} ({})",
+                "{} {given}, but the tokens come from a user pool in {token} ({})",
+                Setting::Region,
                 token_pool.unwrap_or_default()
             ),
         )
         .detail("Cognito looks for the app client in the region the request goes to")
         .fix(format!(
-            "use --region {token}, or leave it out: it is read from the tokens"
+            "use {} {token}, or leave it out: it is read from the tokens",
+            Setting::Region
         ));
     }
     if let (Some(given), Some(pool)) = (given_region, given_pool)
@@ -303,9 +316,16 @@ pub fn region(options: &RefreshOptions, facts: &Facts) -> Check {
         return Check::new(
             id,
             Status::Problem,
-            format!("--region {given}, but user pool {pool} is in another region"),
+            format!(
+                "{} {given}, but user pool {pool} is in another region",
+                Setting::Region
+            ),
         )
-        .fix("leave --region out: it is read from --user-pool-id");
+        .fix(format!(
+            "leave {} out: it is read from {}",
+            Setting::Region,
+            Setting::UserPoolId
+        ));
     }
     match (token_pool, given_pool, given_region) {
         (Some(pool), _, _) => Check::new(
@@ -345,12 +365,18 @@ pub fn device_key(given: Option<&str>, facts: &Facts) -> Check {
         (None, None) => Check::new(
             id,
             Status::Skipped,
-            "not checked: pass --access-token to read its device_key claim",
+            format!(
+                "not checked: pass {} to read its device_key claim",
+                Setting::AccessToken
+            ),
         ),
         (None, Some(key)) => Check::new(
             id,
             Status::Skipped,
-            format!("{key} (given); not checked: pass --access-token to compare with its device_key claim"),
+            format!(
+                "{key} (given); not checked: pass {} to compare with its device_key claim",
+                Setting::AccessToken
+            ),
         ),
         (Some(None), None) => Check::new(
             id,
@@ -360,20 +386,31 @@ pub fn device_key(given: Option<&str>, facts: &Facts) -> Check {
         (Some(None), Some(key)) => Check::new(
             id,
             Status::Warning,
-            format!("--device-key {key} is given, but the access token names no device"),
+            format!(
+                "{} {key} is given, but the access token names no device",
+                Setting::DeviceKey
+            ),
         )
         .detail("the session was not signed in on a remembered device")
-        .fix("leave --device-key out unless this device belongs to the session"),
+        .fix(format!(
+            "leave {} out unless this device belongs to the session",
+            Setting::DeviceKey
+        )),
         (Some(Some(claim)), None) => Check::new(
             id,
             Status::Warning,
-            format!("the access token names device {claim}, and --device-key is not given"),
+            format!(
+                "the access token names device {claim}, and {} is not given",
+                Setting::DeviceKey
+            ),
         )
         .detail(format!(
-            "cognito-refresh sends {claim}, read from --access-token; a refresh of this session that sends no DEVICE_KEY is refused with \"Invalid Refresh Token\""
+            "cognito-refresh sends {claim}, read from {}; a refresh of this session that sends no DEVICE_KEY is refused with \"Invalid Refresh Token\"",
+            Setting::AccessToken
         ))
         .fix(format!(
-            "send the device key with every refresh: --device-key {claim} or COGNITO_DEVICE_KEY"
+            "send the device key with every refresh: {} {claim}",
+            Setting::DeviceKey
         )),
         (Some(Some(claim)), Some(key)) if claim == key => Check::new(
             id,
@@ -383,10 +420,13 @@ pub fn device_key(given: Option<&str>, facts: &Facts) -> Check {
         (Some(Some(claim)), Some(key)) => Check::new(
             id,
             Status::Problem,
-            format!("--device-key {key}, but the access token names device {claim}"),
+            format!(
+                "{} {key}, but the access token names device {claim}",
+                Setting::DeviceKey
+            ),
         )
         .detail("the device key must be the one of the session the refresh token belongs to")
-        .fix(format!("pass --device-key {claim}")),
+        .fix(format!("pass {} {claim}", Setting::DeviceKey)),
     }
 }
 
@@ -430,13 +470,18 @@ pub fn username(options: &RefreshOptions, facts: &Facts) -> Check {
             Check::new(
                 id,
                 Status::Problem,
-                format!("--username {given:?}, but the user's real username is {real:?} (the {from}'s claim)"),
+                format!(
+                    "{} {given:?}, but the user's real username is {real:?} (the {from}'s claim)",
+                    Setting::Username
+                ),
             )
             .detail(format!(
                 "{alias}SECRET_HASH must be computed with the real username, or Cognito refuses it"
             ))
             .fix(format!(
-                "pass --username {real:?}, or leave --username out: it is read from the {from}"
+                "pass {} {real:?}, or leave {} out: it is read from the {from}",
+                Setting::Username,
+                Setting::Username
             ))
         }
         (Some(given), Some(_)) => Check::new(
@@ -448,10 +493,14 @@ pub fn username(options: &RefreshOptions, facts: &Facts) -> Check {
             Some(kind) => Check::new(
                 id,
                 Status::Warning,
-                format!("--username {given:?} looks like {kind}"),
+                format!("{} {given:?} looks like {kind}", Setting::Username),
             )
             .detail("SECRET_HASH needs the user's real username; where users sign in with an email or phone number it is another (often a UUID)")
-            .fix("pass --access-token to read the real username, or use --api get-tokens, which needs none"),
+            .fix(format!(
+                "pass {} to read the real username, or use {} get-tokens, which needs none",
+                Setting::AccessToken,
+                Setting::Api
+            )),
             None => Check::new(
                 id,
                 Status::Ok,
@@ -468,7 +517,12 @@ pub fn username(options: &RefreshOptions, facts: &Facts) -> Check {
             Status::Problem,
             "a client secret is given but no username is known for SECRET_HASH",
         )
-        .fix("pass --username (the user's real username), or --access-token to read it from, or use --api get-tokens, which needs none"),
+        .fix(format!(
+            "pass {} (the user's real username), or {} to read it from, or use {} get-tokens, which needs none",
+            Setting::Username,
+            Setting::AccessToken,
+            Setting::Api
+        )),
     }
 }
 
@@ -479,7 +533,11 @@ pub fn session_age(facts: &Facts, now: i64) -> Check {
         return Check::new(
             id,
             Status::Skipped,
-            "not checked: pass --access-token or --id-token to read when the user signed in (auth_time)",
+            format!(
+                "not checked: pass {} or {} to read when the user signed in (auth_time)",
+                Setting::AccessToken,
+                Setting::IdToken
+            ),
         );
     };
     let age = now - auth_time;
@@ -502,7 +560,10 @@ pub fn session_age(facts: &Facts, now: i64) -> Check {
             ),
         )
         .detail("rotation does not extend it: refresh tokens last from the original sign-in")
-        .fix("unless the app client's validity is longer (--inspect reads it), the refresh token has expired: sign in again")
+        .fix(format!(
+            "unless the app client's validity is longer ({} reads it), the refresh token has expired: sign in again",
+            Setting::Inspect
+        ))
     } else {
         Check::new(
             id,
@@ -517,6 +578,7 @@ pub fn session_age(facts: &Facts, now: i64) -> Check {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::flags;
     use super::*;
     use crate::jwt::tests::token as jwt;
     use base64::Engine as _;
@@ -553,14 +615,17 @@ mod tests {
         );
         let uuid = refresh_token("0b7e5e2a-1d0c-4e39-9b9e-3c8d2f1e4a5b");
         assert_eq!(uuid.status, Status::Warning);
-        assert!(uuid.summary.contains("1 dot-separated part)"), "{uuid:?}");
+        assert!(
+            flags(&uuid.summary).contains("1 dot-separated part)"),
+            "{uuid:?}"
+        );
 
         let access = refresh_token(&jwt(json!({"token_use": "access"})));
         assert_eq!(access.status, Status::Problem);
-        assert!(access.summary.contains("an access token"));
-        assert!(access.fix.unwrap().contains("not its AccessToken"));
+        assert!(flags(&access.summary).contains("an access token"));
+        assert!(flags(&access.fix.unwrap()).contains("not its AccessToken"));
         let id = refresh_token(&jwt(json!({"token_use": "id"})));
-        assert!(id.summary.contains("an ID token"));
+        assert!(flags(&id.summary).contains("an ID token"));
         // What refresh sends (an emulator's refresh token), diagnose does not call a problem.
         let emulator = refresh_token(&jwt(json!({"cognito:username": "u", "jti": "j"})));
         assert_eq!(emulator.status, Status::Warning, "{emulator:?}");
@@ -575,7 +640,7 @@ mod tests {
         ] {
             let c = refresh_token(bad);
             assert_eq!(c.status, Status::Problem, "{bad}");
-            assert!(c.summary.contains(says), "{bad}: {c:?}");
+            assert!(flags(&c.summary).contains(says), "{bad}: {c:?}");
             assert!(c.fix.is_some(), "{bad}");
         }
         assert_eq!(refresh_token(&"a".repeat(17_000)).status, Status::Problem);
@@ -609,14 +674,14 @@ mod tests {
         );
         let c = token(
             "access-token",
-            "--access-token",
+            Setting::AccessToken,
             "access",
             &facts(&o).access,
             NOW,
         );
         assert_eq!(c.status, Status::Ok);
         assert_eq!(
-            c.summary,
+            c.summary.to_string(),
             "user \"alice\", app client client1, user pool eu-west-1_Abc; expired 2 hours ago"
         );
 
@@ -624,26 +689,29 @@ mod tests {
         let o = with_access(options(), json!({"token_use": "id", "exp": NOW + 600}));
         let c = token(
             "access-token",
-            "--access-token",
+            Setting::AccessToken,
             "access",
             &facts(&o).access,
             NOW,
         );
         assert_eq!(c.status, Status::Warning);
-        assert!(c.summary.contains("valid for 10 minutes more"), "{c:?}");
+        assert!(
+            flags(&c.summary).contains("valid for 10 minutes more"),
+            "{c:?}"
+        );
 
         let mut o = options();
         o.access_token = Some(SecretString::from("abc"));
         let c = token(
             "access-token",
-            "--access-token",
+            Setting::AccessToken,
             "access",
             &facts(&o).access,
             NOW,
         );
         assert_eq!(c.status, Status::Problem);
 
-        let c = token("id-token", "--id-token", "id", &None, NOW);
+        let c = token("id-token", Setting::IdToken, "id", &None, NOW);
         assert_eq!(c.status, Status::Skipped);
     }
 
@@ -652,8 +720,8 @@ mod tests {
         let o = with_access(options(), json!({"client_id": "other"}));
         let c = client_id("client1", &facts(&o));
         assert_eq!(c.status, Status::Problem);
-        assert!(c.summary.contains("app client other, not client1"));
-        assert!(c.fix.unwrap().contains("--client-id other"));
+        assert!(flags(&c.summary).contains("app client other, not client1"));
+        assert!(flags(&c.fix.unwrap()).contains("--client-id other"));
 
         let mut o = with_access(options(), json!({"client_id": "client1"}));
         o.id_token = Some(SecretString::from(jwt(json!({"aud": "client1"}))));
@@ -679,13 +747,13 @@ mod tests {
         let o = with_access(options().region("us-east-1"), iss.clone());
         let c = region(&o, &facts(&o));
         assert_eq!(c.status, Status::Problem);
-        assert!(c.fix.unwrap().contains("--region eu-west-1"));
+        assert!(flags(&c.fix.unwrap()).contains("--region eu-west-1"));
 
         let mut o = with_access(options(), iss);
         o.user_pool_id = Some("eu-west-1_Other".into());
         let c = region(&o, &facts(&o));
         assert_eq!(c.status, Status::Problem);
-        assert!(c.summary.contains("eu-west-1_Abc"));
+        assert!(flags(&c.summary).contains("eu-west-1_Abc"));
 
         let mut o = options().region("us-east-1");
         o.user_pool_id = Some("eu-west-1_Other".into());
@@ -701,11 +769,11 @@ mod tests {
         let f = facts(&with_access(options(), dev));
         let c = device_key(None, &f);
         assert_eq!(c.status, Status::Warning);
-        assert!(c.fix.unwrap().contains("--device-key eu-west-1_dev"));
+        assert!(flags(&c.fix.unwrap()).contains("--device-key eu-west-1_dev"));
         assert_eq!(device_key(Some("eu-west-1_dev"), &f).status, Status::Ok);
         let c = device_key(Some("eu-west-1_old"), &f);
         assert_eq!(c.status, Status::Problem);
-        assert!(c.fix.unwrap().contains("--device-key eu-west-1_dev"));
+        assert!(flags(&c.fix.unwrap()).contains("--device-key eu-west-1_dev"));
 
         let f = facts(&with_access(options(), json!({})));
         assert_eq!(device_key(None, &f).status, Status::Ok);
@@ -724,15 +792,15 @@ mod tests {
         let o = with_access(secret().username("alice@example.com"), real.clone());
         let c = username(&o, &facts(&o));
         assert_eq!(c.status, Status::Problem);
-        assert!(c.detail.unwrap().contains("looks like an email address"));
-        assert!(c.fix.unwrap().contains("\"8a6b-uuid\""));
+        assert!(flags(&c.detail.unwrap()).contains("looks like an email address"));
+        assert!(flags(&c.fix.unwrap()).contains("\"8a6b-uuid\""));
 
         let o = with_access(secret().username("8a6b-uuid"), real.clone());
         assert_eq!(username(&o, &facts(&o)).status, Status::Ok);
         let o = with_access(secret(), real);
         let c = username(&o, &facts(&o));
         assert_eq!(c.status, Status::Ok);
-        assert!(c.summary.contains("from the access token"));
+        assert!(flags(&c.summary).contains("from the access token"));
 
         let o = secret().username("+441234567890");
         assert_eq!(username(&o, &facts(&o)).status, Status::Warning);
@@ -752,10 +820,10 @@ mod tests {
         let at = |age: i64| facts(&with_access(options(), json!({"auth_time": NOW - age})));
         let c = session_age(&at(2 * 86_400 + 60), NOW);
         assert_eq!(c.status, Status::Ok);
-        assert!(c.summary.contains("2 days ago"), "{c:?}");
+        assert!(flags(&c.summary).contains("2 days ago"), "{c:?}");
         let c = session_age(&at(31 * 86_400), NOW);
         assert_eq!(c.status, Status::Warning);
-        assert!(c.summary.contains("31 days ago"), "{c:?}");
+        assert!(flags(&c.summary).contains("31 days ago"), "{c:?}");
         assert_eq!(session_age(&at(-600), NOW).status, Status::Warning);
         assert_eq!(session_age(&facts(&options()), NOW).status, Status::Skipped);
     }
