@@ -4,7 +4,7 @@
 //! GetTokensFromRefreshToken (which may rotate the refresh token) last. The first success ends
 //! the attempts.
 
-use super::offline::Facts;
+use super::given::Facts;
 use super::{Check, Sent, Status, raw, token_is_dead};
 use crate::api::connection::Connection;
 use crate::api::plan::{Plan, RefreshOptions};

@@ -7,6 +7,8 @@
 //! usernames, client ids and device keys, never tokens or client secrets.
 
 mod attempts;
+mod describe;
+mod given;
 pub mod inspect;
 pub mod offline;
 
@@ -191,7 +193,7 @@ pub async fn diagnose(options: RefreshOptions, inspect: Option<Inspect>) -> Diag
                 .user_pool_id
                 .clone()
                 .or_else(|| facts.user_pool_id().map(str::to_string));
-            let found = inspect::fetch(
+            let found = describe::fetch(
                 &plan.connection,
                 how,
                 &options.client_id,
