@@ -14,6 +14,7 @@ pub const DEFAULT_REFRESH_VALIDITY: i64 = 30 * 86_400;
 
 /// What the given tokens say, read once.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Facts {
     /// `None` when no access token was given.
     pub access: Option<Result<Claims, JwtError>>,

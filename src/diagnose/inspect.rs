@@ -9,8 +9,16 @@ use crate::text::Setting;
 
 /// How to inspect: which AWS profile's credentials to use (else the chain's default).
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Inspect {
     pub aws_profile: Option<String>,
+}
+
+impl Inspect {
+    /// Inspecting with the credentials of `aws_profile`, else the AWS chain's default.
+    pub fn new(aws_profile: Option<String>) -> Self {
+        Inspect { aws_profile }
+    }
 }
 
 pub(super) const DESCRIBE_CLIENT: &str = "cognito-idp:DescribeUserPoolClient";
@@ -18,6 +26,7 @@ pub(super) const DESCRIBE_POOL: &str = "cognito-idp:DescribeUserPool";
 
 /// The app client's settings that matter to a refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientSettings {
     pub has_secret: bool,
     /// Whether the secret given is the client's; `None` when none was given or it has none.
@@ -33,12 +42,14 @@ pub struct ClientSettings {
 
 /// The user pool's settings that matter to a refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolSettings {
     /// `DeviceConfiguration`: `None` when the pool does not remember devices.
     pub devices: Option<Devices>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Devices {
     pub challenge_required_on_new_device: bool,
     pub device_only_remembered_on_user_prompt: bool,
@@ -46,6 +57,7 @@ pub struct Devices {
 
 /// Why settings could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Unavailable {
     /// No user pool id is known.
     NoPool,
@@ -73,6 +85,7 @@ pub enum Unavailable {
 
 /// What DescribeUserPoolClient and DescribeUserPool gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Found {
     pub pool_id: Option<String>,
     pub client: Result<ClientSettings, Unavailable>,

@@ -23,6 +23,7 @@ pub use inspect::Inspect;
 
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// Nothing wrong here.
     Ok,
@@ -59,6 +60,7 @@ impl fmt::Display for Status {
 /// what was seen in one line, more detail, and for problems what to do. Settings are named in
 /// them as [`Setting`](crate::Setting)s: a front end renders each [`Text`] in its own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Check {
     pub id: &'static str,
     pub status: Status,
@@ -91,6 +93,7 @@ impl Check {
 
 /// Everything found, in report order, and how the refresh went.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Diagnosis {
     pub checks: Vec<Check>,
     /// The first attempt's error (what `refresh` with the same options would fail with), when
@@ -134,6 +137,7 @@ impl Diagnosis {
 
 /// What the first attempt sent (no secrets), for judging the app client's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Sent {
     pub api: crate::RefreshApi,
     pub device_key: Option<String>,

@@ -86,7 +86,7 @@ fn report_on(
     if !inspect && aws_profile.is_some() {
         log.warn("--aws-profile is used only with --inspect");
     }
-    let inspect = inspect.then_some(Inspect { aws_profile });
+    let inspect = inspect.then_some(Inspect::new(aws_profile));
     let mut diagnosis = runtime()?.block_on(diagnose(options, inspect));
     report::explain(&mut diagnosis);
     if let Some(rotated) = &diagnosis.new_refresh_token {
