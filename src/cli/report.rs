@@ -20,7 +20,7 @@ pub fn explain(d: &mut Diagnosis) {
         .iter_mut()
         .filter(|c| c.id == "refresh" && c.fix.is_none())
     {
-        c.fix = Some(hints.join("; "));
+        c.fix = Some(hints.join("; ").into());
     }
 }
 
@@ -36,15 +36,15 @@ pub fn human(d: &Diagnosis, verbose: bool) -> String {
     for c in &d.checks {
         push_wrapped(
             &mut out,
-            &format!("{}: {}", c.id, c.summary),
+            &format!("{}: {}", c.id, hints::words(&c.summary)),
             &format!("{:<8} ", c.status.as_str()),
             &format!("{INDENT}  "),
         );
         let wants_detail = verbose || !matches!(c.status, Status::Ok | Status::Skipped);
-        if let Some(detail) = c.detail.as_deref().filter(|_| wants_detail) {
+        if let Some(detail) = c.detail.as_ref().filter(|_| wants_detail) {
             push_wrapped(
                 &mut out,
-                detail,
+                &hints::words(detail),
                 &format!("{INDENT}  "),
                 &format!("{INDENT}  "),
             );
@@ -52,7 +52,7 @@ pub fn human(d: &Diagnosis, verbose: bool) -> String {
         if let Some(fix) = &c.fix {
             push_wrapped(
                 &mut out,
-                &format!("fix: {fix}"),
+                &format!("fix: {}", hints::words(fix)),
                 &format!("{INDENT}  "),
                 &format!("{INDENT}       "),
             );
@@ -124,13 +124,14 @@ struct JsonReport<'a> {
     new_refresh_token: Option<&'a str>,
 }
 
+/// A check with its texts worded with this command line's flags.
 #[derive(Serialize)]
 struct JsonCheck<'a> {
     id: &'a str,
     status: &'a str,
-    summary: &'a str,
-    detail: Option<&'a str>,
-    fix: Option<&'a str>,
+    summary: String,
+    detail: Option<String>,
+    fix: Option<String>,
 }
 
 impl<'a> From<&'a Check> for JsonCheck<'a> {
@@ -138,9 +139,9 @@ impl<'a> From<&'a Check> for JsonCheck<'a> {
         JsonCheck {
             id: c.id,
             status: c.status.as_str(),
-            summary: &c.summary,
-            detail: c.detail.as_deref(),
-            fix: c.fix.as_deref(),
+            summary: hints::words(&c.summary),
+            detail: c.detail.as_ref().map(hints::words),
+            fix: c.fix.as_ref().map(hints::words),
         }
     }
 }
@@ -163,11 +164,11 @@ pub fn json(d: &Diagnosis) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_refresh::{Operation, SecretString};
+    use cognito_refresh::{Operation, SecretString, Setting};
 
     fn diagnosis() -> Diagnosis {
-        Diagnosis {
-            checks: vec![
+        Diagnosis::new(
+            vec![
                 Check::new(
                     "client-id",
                     Status::Ok,
@@ -176,20 +177,18 @@ mod tests {
                 Check::new(
                     "device-key",
                     Status::Problem,
-                    "--device-key a, but the token names b",
+                    format!("{} a, but the token names b", Setting::DeviceKey),
                 )
                 .detail("the device key must be the session's")
-                .fix("pass --device-key b"),
+                .fix(format!("pass {} b", Setting::DeviceKey)),
                 Check::new("session-age", Status::Ok, "fine").detail("only with -v"),
             ],
-            error: Some(cognito_refresh::api::classify::refused(
+            Some(cognito_refresh::api::classify::refused(
                 Operation::InitiateAuth,
                 "NotAuthorizedException",
                 "Invalid Refresh Token.",
             )),
-            new_refresh_token: None,
-            succeeded: None,
-        }
+        )
     }
 
     #[test]
@@ -225,12 +224,10 @@ mod tests {
 
     #[test]
     fn rotated_refresh_token_is_shown_labelled() {
-        let d = Diagnosis {
-            error: None,
-            succeeded: Some("attempt.get-tokens"),
-            new_refresh_token: Some(SecretString::from("new-rt")),
-            ..diagnosis()
-        };
+        let mut d = diagnosis();
+        d.error = None;
+        d.succeeded = Some("attempt.get-tokens");
+        d.new_refresh_token = Some(SecretString::from("new-rt"));
         let text = human(&d, false);
         assert!(
             text.contains("result: the refresh works with the one change attempt.get-tokens made")

@@ -4,12 +4,13 @@
 //! GetTokensFromRefreshToken (which may rotate the refresh token) last. The first success ends
 //! the attempts.
 
-use super::offline::Facts;
-use super::{Check, Sent, Status, token_is_dead};
+use super::given::Facts;
+use super::{Check, Sent, Status, raw, token_is_dead};
 use crate::api::connection::Connection;
 use crate::api::plan::{Plan, RefreshOptions};
 use crate::api::request::{RefreshRequest, Via};
 use crate::api::{self, RefreshApi};
+use crate::text::{Setting, Text};
 use crate::{Error, ErrorKind, Reason, SecretString};
 
 /// What the online part found.
@@ -29,7 +30,7 @@ pub(super) struct Variant {
     pub label: String,
     pub request: RefreshRequest,
     /// What to do when this attempt succeeds.
-    pub fix: String,
+    pub fix: Text,
 }
 
 pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) -> Run {
@@ -89,10 +90,11 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
                          this report; keep it",
                     );
                 }
-                refresh.fix = Some(format!(
+                refresh.fix = Some(Text::from(format!(
                     "{}; {} succeeded with that",
-                    variant.fix, variant.id
-                ));
+                    raw(&variant.fix),
+                    variant.id
+                )));
                 checks.push(check);
                 new_refresh_token = tokens.refresh_token;
                 succeeded = Some(variant.id);
@@ -212,7 +214,11 @@ pub(super) fn variants(
                     first.device_key().unwrap_or("none")
                 ),
                 request: first.with_device_key(Some(claim.to_string())),
-                fix: format!("pass --device-key {claim} (the access token's device_key claim)"),
+                fix: format!(
+                    "pass {} {claim} (the access token's device_key claim)",
+                    Setting::DeviceKey
+                )
+                .into(),
             });
         }
         if let Some(sent) = first.device_key()
@@ -222,7 +228,7 @@ pub(super) fn variants(
                 id: "attempt.without-device-key",
                 label: format!("without the device key {sent}"),
                 request: first.with_device_key(None),
-                fix: "send no device key: leave out --device-key and COGNITO_DEVICE_KEY".into(),
+                fix: format!("send no device key: leave out {}", Setting::DeviceKey).into(),
             });
         }
     }
@@ -240,9 +246,12 @@ pub(super) fn variants(
             ),
             request: first.with_username(Some(real.to_string())),
             fix: format!(
-                "compute SECRET_HASH with the user's real username: pass --username {real:?}, or \
-                 leave --username out to read it from the {from}"
-            ),
+                "compute SECRET_HASH with the user's real username: pass {} {real:?}, or leave {} \
+                 out to read it from the {from}",
+                Setting::Username,
+                Setting::Username
+            )
+            .into(),
         });
     }
     match (first.api(), first.through_get_tokens()) {
@@ -252,14 +261,19 @@ pub(super) fn variants(
                 .into(),
             request,
             fix: if hash {
-                "refresh with --api get-tokens, which needs no username, or compute SECRET_HASH \
-                 with the user's real username"
-                    .into()
+                format!(
+                    "refresh with {} get-tokens, which needs no username, or compute SECRET_HASH \
+                     with the user's real username",
+                    Setting::Api
+                )
             } else {
-                "refresh with --api get-tokens (GetTokensFromRefreshToken): the app client \
-                 refuses REFRESH_TOKEN_AUTH, as it does with refresh token rotation on"
-                    .into()
-            },
+                format!(
+                    "refresh with {} get-tokens (GetTokensFromRefreshToken): the app client \
+                     refuses REFRESH_TOKEN_AUTH, as it does with refresh token rotation on",
+                    Setting::Api
+                )
+            }
+            .into(),
         }),
         (RefreshApi::GetTokens, _) if invalid => {
             let username = options
@@ -274,9 +288,12 @@ pub(super) fn variants(
                     id: "attempt.initiate-auth",
                     label: "through InitiateAuth REFRESH_TOKEN_AUTH".into(),
                     request,
-                    fix: "refresh with --api initiate-auth: GetTokensFromRefreshToken is reported \
-                          to refuse refresh tokens from ADMIN_NO_SRP_AUTH sign-ins"
-                        .into(),
+                    fix: format!(
+                        "refresh with {} initiate-auth: GetTokensFromRefreshToken is reported to \
+                         refuse refresh tokens from ADMIN_NO_SRP_AUTH sign-ins",
+                        Setting::Api
+                    )
+                    .into(),
                 });
             }
         }
@@ -303,6 +320,7 @@ pub(super) fn variants(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::flags;
     use super::*;
     use crate::Operation;
     use crate::jwt::tests::token;
@@ -358,7 +376,7 @@ mod tests {
             ["attempt.device-key-from-token", "attempt.get-tokens"]
         );
         assert_eq!(v[0].request.device_key(), Some("dev-claim"));
-        assert!(v[0].fix.contains("--device-key dev-claim"));
+        assert!(flags(&v[0].fix).contains("--device-key dev-claim"));
         assert_eq!(v[1].request.api(), RefreshApi::GetTokens);
         assert_eq!(v[1].request.device_key(), Some("dev-given"));
 

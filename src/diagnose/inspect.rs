@@ -1,36 +1,32 @@
-//! The app client's and user pool's settings, read with DescribeUserPoolClient and
-//! DescribeUserPool, and what follows from them for this refresh token.
-//!
-//! Unlike the refresh calls these need AWS credentials: they come from the standard AWS
-//! credential chain (environment, shared config and credentials files with an optional profile,
-//! SSO, web identity, container and instance metadata), built only when `--inspect` asks for it.
-//! Fetching ([`fetch`]) and judging ([`judge`]) are apart, so the judgement is tested without
-//! the network. The client's secret, which DescribeUserPoolClient returns, is only compared with
-//! the one given, then dropped.
+//! The app client's and user pool's settings that matter to a refresh, and what follows from
+//! them for this refresh token. Reading them (the `describe` module) needs AWS
+//! credentials; judging them ([`judge`]) is apart, so it is tested without the network.
 
-use super::offline::{DEFAULT_REFRESH_VALIDITY, Facts};
+use super::given::Facts;
 use super::{Check, Sent, Status, human_duration};
 use crate::api::RefreshApi;
-use crate::api::classify::chain;
-use crate::api::connection::Connection;
-use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::types::{FeatureType, TimeUnitsType, UserPoolClientType};
-use secrecy::{ExposeSecret, SecretString};
+use crate::text::Setting;
 
 /// How to inspect: which AWS profile's credentials to use (else the chain's default).
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Inspect {
     pub aws_profile: Option<String>,
 }
 
-const DESCRIBE_CLIENT: &str = "cognito-idp:DescribeUserPoolClient";
-const DESCRIBE_POOL: &str = "cognito-idp:DescribeUserPool";
+impl Inspect {
+    /// Inspecting with the credentials of `aws_profile`, else the AWS chain's default.
+    pub fn new(aws_profile: Option<String>) -> Self {
+        Inspect { aws_profile }
+    }
+}
+
+pub(super) const DESCRIBE_CLIENT: &str = "cognito-idp:DescribeUserPoolClient";
+pub(super) const DESCRIBE_POOL: &str = "cognito-idp:DescribeUserPool";
 
 /// The app client's settings that matter to a refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientSettings {
     pub has_secret: bool,
     /// Whether the secret given is the client's; `None` when none was given or it has none.
@@ -46,12 +42,14 @@ pub struct ClientSettings {
 
 /// The user pool's settings that matter to a refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolSettings {
     /// `DeviceConfiguration`: `None` when the pool does not remember devices.
     pub devices: Option<Devices>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Devices {
     pub challenge_required_on_new_device: bool,
     pub device_only_remembered_on_user_prompt: bool,
@@ -59,6 +57,7 @@ pub struct Devices {
 
 /// Why settings could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Unavailable {
     /// No user pool id is known.
     NoPool,
@@ -86,6 +85,7 @@ pub enum Unavailable {
 
 /// What DescribeUserPoolClient and DescribeUserPool gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Found {
     pub pool_id: Option<String>,
     pub client: Result<ClientSettings, Unavailable>,
@@ -136,10 +136,11 @@ pub(crate) fn not_asked() -> Vec<Check> {
         .map(|(i, (id, what))| {
             let check = Check::new(id, Status::Skipped, format!("not inspected: {what}"));
             match i {
-                0 => check.fix(
-                    "pass --inspect, with AWS credentials allowed to call \
-                     cognito-idp:DescribeUserPoolClient and cognito-idp:DescribeUserPool",
-                ),
+                0 => check.fix(format!(
+                    "pass {}, with AWS credentials allowed to call {DESCRIBE_CLIENT} and \
+                     {DESCRIBE_POOL}",
+                    Setting::Inspect
+                )),
                 _ => check,
             }
         })
@@ -151,157 +152,6 @@ pub(crate) fn all(status: Status, summary: &str) -> Vec<Check> {
     IDS.iter()
         .map(|id| Check::new(id, status, summary))
         .collect()
-}
-
-/// An SDK client that signs with credentials from the standard AWS chain, for the describe
-/// calls only. Same region, endpoint, timeouts and retries as the refresh.
-async fn signed_client(connection: &Connection, how: &Inspect) -> Client {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(connection.region.clone()))
-        .timeout_config(connection.timeout_config())
-        .retry_config(connection.retry_config());
-    if let Some(profile) = &how.aws_profile {
-        loader = loader.profile_name(profile);
-    }
-    let shared = loader.load().await;
-    let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
-    // The endpoint is the refresh's, already checked; never one from the AWS config files.
-    config.set_endpoint_url(
-        connection
-            .endpoint
-            .as_ref()
-            .map(|u| u.as_str().trim_end_matches('/').to_string()),
-    );
-    Client::from_conf(config.build())
-}
-
-/// Reads the app client's and the user pool's settings.
-pub(crate) async fn fetch(
-    connection: &Connection,
-    how: &Inspect,
-    client_id: &str,
-    pool_id: Option<String>,
-    secret: Option<&SecretString>,
-) -> Found {
-    let Some(pool_id) = pool_id else {
-        return Found {
-            pool_id: None,
-            client: Err(Unavailable::NoPool),
-            pool: Err(Unavailable::NoPool),
-        };
-    };
-    let sdk = signed_client(connection, how).await;
-    let client = sdk
-        .describe_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_id(client_id)
-        .send()
-        .await
-        .map_err(|e| unavailable(DESCRIBE_CLIENT, e))
-        .and_then(|out| {
-            out.user_pool_client
-                .map(|c| client_settings(&c, secret))
-                .ok_or_else(|| Unavailable::Failed {
-                    action: DESCRIBE_CLIENT,
-                    message: "the answer holds no UserPoolClient".into(),
-                })
-        });
-    // Without credentials the second call would only search the chain again.
-    let pool = match &client {
-        Err(Unavailable::Credentials { message, .. }) => Err(Unavailable::Credentials {
-            action: DESCRIBE_POOL,
-            message: message.clone(),
-        }),
-        _ => sdk
-            .describe_user_pool()
-            .user_pool_id(&pool_id)
-            .send()
-            .await
-            .map_err(|e| unavailable(DESCRIBE_POOL, e))
-            .and_then(|out| {
-                out.user_pool
-                    .map(|p| PoolSettings {
-                        devices: p.device_configuration().map(|d| Devices {
-                            challenge_required_on_new_device: d.challenge_required_on_new_device(),
-                            device_only_remembered_on_user_prompt: d
-                                .device_only_remembered_on_user_prompt(),
-                        }),
-                    })
-                    .ok_or_else(|| Unavailable::Failed {
-                        action: DESCRIBE_POOL,
-                        message: "the answer holds no UserPool".into(),
-                    })
-            }),
-    };
-    Found {
-        pool_id: Some(pool_id),
-        client,
-        pool,
-    }
-}
-
-fn client_settings(c: &UserPoolClientType, secret: Option<&SecretString>) -> ClientSettings {
-    let has_secret = c.client_secret().is_some_and(|s| !s.is_empty());
-    let secret_matches = match (c.client_secret(), secret) {
-        (Some(theirs), Some(ours)) if !theirs.is_empty() => Some(theirs == ours.expose_secret()),
-        _ => None,
-    };
-    let unit = match c.token_validity_units().and_then(|u| u.refresh_token()) {
-        Some(TimeUnitsType::Seconds) => 1,
-        Some(TimeUnitsType::Minutes) => 60,
-        Some(TimeUnitsType::Hours) => 3_600,
-        _ => 86_400,
-    };
-    let validity = match i64::from(c.refresh_token_validity()) {
-        0 => DEFAULT_REFRESH_VALIDITY,
-        n => n * unit,
-    };
-    ClientSettings {
-        has_secret,
-        secret_matches,
-        auth_flows: c
-            .explicit_auth_flows()
-            .iter()
-            .map(|f| f.as_str().to_string())
-            .collect(),
-        rotation: c
-            .refresh_token_rotation()
-            .filter(|r| *r.feature() == FeatureType::Enabled)
-            .map(|r| r.retry_grace_period_seconds().unwrap_or(0)),
-        refresh_validity: validity,
-        revocation: c.enable_token_revocation(),
-    }
-}
-
-/// Sorts a failed describe call into what it means for the user.
-fn unavailable<E>(action: &'static str, err: SdkError<E, HttpResponse>) -> Unavailable
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    if let SdkError::ServiceError(service) = &err
-        && let Some(code) = service.err().code()
-    {
-        let message = format!("{code}: {}", service.err().message().unwrap_or(""));
-        return match code {
-            "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
-                Unavailable::Denied { action, message }
-            }
-            "UnrecognizedClientException"
-            | "InvalidSignatureException"
-            | "ExpiredTokenException"
-            | "InvalidClientTokenId"
-            | "MissingAuthenticationTokenException" => Unavailable::Credentials { action, message },
-            "ResourceNotFoundException" => Unavailable::NotFound { action, message },
-            _ => Unavailable::Failed { action, message },
-        };
-    }
-    // The credential chain explains itself over several lines: one line is enough here.
-    let message = chain(&err).split_whitespace().collect::<Vec<_>>().join(" ");
-    if message.to_ascii_lowercase().contains("credential") {
-        Unavailable::Credentials { action, message }
-    } else {
-        Unavailable::Failed { action, message }
-    }
 }
 
 /// The checks for what was found.
@@ -340,7 +190,11 @@ fn unavailable_checks(
                     Status::Skipped,
                     "not inspected: no user pool id",
                 )
-                .fix("pass --user-pool-id, or --access-token (its issuer names the pool)"),
+                .fix(format!(
+                    "pass {}, or {} (its issuer names the pool)",
+                    Setting::UserPoolId,
+                    Setting::AccessToken
+                )),
                 Unavailable::Denied { action, message } => Check::new(
                     id,
                     Status::Unknown,
@@ -348,7 +202,8 @@ fn unavailable_checks(
                 )
                 .detail(message.clone())
                 .fix(format!(
-                    "allow {action} on user pool {pool} to the AWS identity used (--aws-profile or AWS_PROFILE picks another)"
+                    "allow {action} on user pool {pool} to the AWS identity used ({} or AWS_PROFILE picks another)",
+                    Setting::AwsProfile
                 )),
                 Unavailable::Credentials { action, message } => Check::new(
                     id,
@@ -356,7 +211,11 @@ fn unavailable_checks(
                     format!("not inspected: no usable AWS credentials to call {action}"),
                 )
                 .detail(message.clone())
-                .fix("give --inspect AWS credentials: --aws-profile NAME (or AWS_PROFILE), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+                .fix(format!(
+                    "give {} AWS credentials: {} NAME (or AWS_PROFILE), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                    Setting::Inspect,
+                    Setting::AwsProfile
+                )),
                 Unavailable::NotFound { action, message } => {
                     let what = if *action == DESCRIBE_CLIENT {
                         format!("app client {} is not in user pool {pool}", cx.client_id)
@@ -365,7 +224,12 @@ fn unavailable_checks(
                     };
                     Check::new(id, Status::Problem, what)
                         .detail(message.clone())
-                        .fix("check --client-id, --user-pool-id and --region")
+                        .fix(format!(
+                            "check {}, {} and {}",
+                            Setting::ClientId,
+                            Setting::UserPoolId,
+                            Setting::Region
+                        ))
                 }
                 Unavailable::Failed { action, message } => Check::new(
                     id,
@@ -406,7 +270,7 @@ fn secret(c: &ClientSettings, cx: &Context<'_>) -> Check {
             predicted(cx),
             "the app client has a secret, and none was given",
         )
-        .fix("pass it with --client-secret-file or COGNITO_CLIENT_SECRET"),
+        .fix(format!("pass it with {}", Setting::ClientSecret)),
         (true, true, Some(false)) => Check::new(
             id,
             predicted(cx),
@@ -424,7 +288,7 @@ fn secret(c: &ClientSettings, cx: &Context<'_>) -> Check {
             "the app client has no secret, but one was given",
         )
         .detail("a client without a secret expects no SECRET_HASH or ClientSecret")
-        .fix("leave out --client-secret-file, --client-secret and COGNITO_CLIENT_SECRET"),
+        .fix(format!("give no client secret: leave out {}", Setting::ClientSecret)),
         (false, false, _) => Check::new(
             id,
             Status::Ok,
@@ -454,7 +318,10 @@ fn auth_flows(c: &ClientSettings, pool: Option<&PoolSettings>, cx: &Context<'_>)
             format!("{flows}: no {REFRESH_FLOW}, so InitiateAuth REFRESH_TOKEN_AUTH is refused"),
         )
         .detail("app clients with refresh token rotation must leave it out")
-        .fix("refresh with --api get-tokens (GetTokensFromRefreshToken)");
+        .fix(format!(
+            "refresh with {} get-tokens (GetTokensFromRefreshToken)",
+            Setting::Api
+        ));
     }
     if pool.is_some_and(|p| p.devices.is_some()) && !has(SRP_FLOW) {
         return Check::new(
@@ -485,7 +352,10 @@ fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
             predicted(cx),
             format!("refresh token rotation is on (grace period {grace} s): REFRESH_TOKEN_AUTH is refused"),
         )
-        .fix("refresh with --api get-tokens, and keep the new refresh token every refresh returns"),
+        .fix(format!(
+            "refresh with {} get-tokens, and keep the new refresh token every refresh returns",
+            Setting::Api
+        )),
         (Some(grace), RefreshApi::GetTokens | RefreshApi::OAuth2) => Check::new(
             id,
             Status::Ok,
@@ -521,7 +391,10 @@ fn validity(c: &ClientSettings, cx: &Context<'_>) -> Check {
             Status::Ok,
             format!("refresh tokens last {lasts} from sign-in"),
         )
-        .detail("pass --access-token to compare with when the user signed in"),
+        .detail(format!(
+            "pass {} to compare with when the user signed in",
+            Setting::AccessToken
+        )),
     }
 }
 
@@ -569,7 +442,10 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
             format!("{remembers}; whether this session has a device is not known"),
         )
         .detail(config)
-        .fix("pass --access-token: its device_key claim names the session's device, which every refresh must send"),
+        .fix(format!(
+            "pass {}: its device_key claim names the session's device, which every refresh must send",
+            Setting::AccessToken
+        )),
         Some(Some(device)) => match (sent, cx.invalid_refresh_token) {
             (Some(s), true) if s == device => Check::new(
                 id,
@@ -590,7 +466,10 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
                 format!("{remembers}; this session's device {device} is not sent"),
             )
             .detail(config)
-            .fix(format!("send the session's device key: --device-key {device}")),
+            .fix(format!(
+                "send the session's device key: {} {device}",
+                Setting::DeviceKey
+            )),
         },
         Some(None) if d.device_only_remembered_on_user_prompt => Check::new(
             id,
@@ -610,9 +489,12 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
 
 #[cfg(test)]
 mod tests {
+    use super::super::given::DEFAULT_REFRESH_VALIDITY;
+    use super::super::tests::flags;
     use super::*;
     use crate::api::plan::RefreshOptions;
     use crate::jwt::tests::token;
+    use secrecy::SecretString;
     use serde_json::{Value, json};
 
     const NOW: i64 = 1_900_000_000;
@@ -727,11 +609,7 @@ mod tests {
         assert_eq!(status(&checks, "client.rotation"), Status::Problem);
         assert_eq!(status(&checks, "client.auth-flows"), Status::Problem);
         assert!(
-            checks[2]
-                .fix
-                .as_deref()
-                .unwrap()
-                .contains("--api get-tokens"),
+            flags(checks[2].fix.as_ref().unwrap()).contains("--api get-tokens"),
             "{checks:#?}"
         );
         c.api = RefreshApi::GetTokens;
@@ -757,10 +635,10 @@ mod tests {
         };
         let c = validity(&short, &cx(&f));
         assert_eq!(c.status, Status::Problem);
-        assert!(c.summary.contains("1 day"), "{c:?}");
+        assert!(flags(&c.summary).contains("1 day"), "{c:?}");
         let c = validity(&client(), &cx(&f));
         assert_eq!(c.status, Status::Ok);
-        assert!(c.summary.contains("27 days left"), "{c:?}");
+        assert!(flags(&c.summary).contains("27 days left"), "{c:?}");
     }
 
     #[test]
@@ -774,7 +652,7 @@ mod tests {
             &cx(&f),
         );
         assert_eq!(c.status, Status::Problem);
-        assert!(c.detail.unwrap().contains("USER_PASSWORD_AUTH"));
+        assert!(flags(&c.detail.unwrap()).contains("USER_PASSWORD_AUTH"));
         // Opt-in: no device is fine.
         let opt_in = Devices {
             challenge_required_on_new_device: false,
@@ -803,7 +681,7 @@ mod tests {
             &context,
         );
         assert_eq!(c.status, Status::Problem);
-        assert!(c.fix.unwrap().contains("ConfirmDevice"));
+        assert!(flags(&c.fix.unwrap()).contains("ConfirmDevice"));
         context.invalid_refresh_token = false;
         context.refreshed = true;
         let c = devices(
@@ -824,7 +702,7 @@ mod tests {
             &context,
         );
         assert_eq!(c.status, Status::Problem);
-        assert!(c.fix.unwrap().contains("--device-key dev"));
+        assert!(flags(&c.fix.unwrap()).contains("--device-key dev"));
 
         // No access token: unknown.
         let f = facts(None);
@@ -856,11 +734,11 @@ mod tests {
         let checks = judge(&found, &cx(&f));
         assert_eq!(checks.len(), IDS.len());
         assert!(checks.iter().all(|c| c.status == Status::Unknown));
-        assert!(checks[0].summary.contains(DESCRIBE_CLIENT));
-        assert!(checks[0].fix.as_deref().unwrap().contains(DESCRIBE_CLIENT));
+        assert!(flags(&checks[0].summary).contains(DESCRIBE_CLIENT));
+        assert!(flags(checks[0].fix.as_ref().unwrap()).contains(DESCRIBE_CLIENT));
         assert!(checks[1].fix.is_none(), "one fix per group");
         assert!(checks[1].detail.is_none(), "one detail per group");
-        assert!(checks[5].summary.contains(DESCRIBE_POOL));
+        assert!(flags(&checks[5].summary).contains(DESCRIBE_POOL));
 
         let none = Found {
             pool_id: None,

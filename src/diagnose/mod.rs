@@ -7,18 +7,23 @@
 //! usernames, client ids and device keys, never tokens or client secrets.
 
 mod attempts;
+mod describe;
+mod given;
 pub mod inspect;
 pub mod offline;
 
 use crate::api::plan::RefreshOptions;
+use crate::text::Text;
 use crate::tokens::now_unix;
 use crate::{Error, SecretString, plan};
+use std::borrow::Cow;
 use std::fmt;
 
 pub use inspect::Inspect;
 
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// Nothing wrong here.
     Ok,
@@ -52,18 +57,20 @@ impl fmt::Display for Status {
 }
 
 /// One finding: a stable id (`client-id`, `attempt.get-tokens`, `pool.devices`, ...), its status,
-/// what was seen in one line, more detail, and for problems what to do.
+/// what was seen in one line, more detail, and for problems what to do. Settings are named in
+/// them as [`Setting`](crate::Setting)s: a front end renders each [`Text`] in its own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Check {
     pub id: &'static str,
     pub status: Status,
-    pub summary: String,
-    pub detail: Option<String>,
-    pub fix: Option<String>,
+    pub summary: Text,
+    pub detail: Option<Text>,
+    pub fix: Option<Text>,
 }
 
 impl Check {
-    pub fn new(id: &'static str, status: Status, summary: impl Into<String>) -> Self {
+    pub fn new(id: &'static str, status: Status, summary: impl Into<Text>) -> Self {
         Check {
             id,
             status,
@@ -73,12 +80,12 @@ impl Check {
         }
     }
 
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+    pub fn detail(mut self, detail: impl Into<Text>) -> Self {
         self.detail = Some(detail.into());
         self
     }
 
-    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+    pub fn fix(mut self, fix: impl Into<Text>) -> Self {
         self.fix = Some(fix.into());
         self
     }
@@ -86,6 +93,7 @@ impl Check {
 
 /// Everything found, in report order, and how the refresh went.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Diagnosis {
     pub checks: Vec<Check>,
     /// The first attempt's error (what `refresh` with the same options would fail with), when
@@ -99,6 +107,18 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// A diagnosis of `checks` in which no attempt succeeded when there is an `error`, and the
+    /// first did when there is none; without a new refresh token.
+    pub fn new(checks: Vec<Check>, error: Option<Error>) -> Self {
+        let succeeded = error.is_none().then_some("refresh");
+        Diagnosis {
+            checks,
+            error,
+            new_refresh_token: None,
+            succeeded,
+        }
+    }
+
     /// Whether some attempt got tokens.
     pub fn refreshed(&self) -> bool {
         self.error.is_none()
@@ -117,6 +137,7 @@ impl Diagnosis {
 
 /// What the first attempt sent (no secrets), for judging the app client's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Sent {
     pub api: crate::RefreshApi,
     pub device_key: Option<String>,
@@ -177,7 +198,7 @@ pub async fn diagnose(options: RefreshOptions, inspect: Option<Inspect>) -> Diag
                 .user_pool_id
                 .clone()
                 .or_else(|| facts.user_pool_id().map(str::to_string));
-            let found = inspect::fetch(
+            let found = describe::fetch(
                 &plan.connection,
                 how,
                 &options.client_id,
@@ -222,22 +243,36 @@ fn finish(checks: &mut [Check], error: Option<&Error>) {
         // The library's own advice; a front end words the rest from the error's reason.
         match error.hints() {
             [] => None,
-            hints => Some(
-                hints
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            hints => Some(join(hints, "; ")),
         }
     } else {
-        Some(format!("fix the problems found by {}", problems.join(", ")))
+        Some(Text::from(format!(
+            "fix the problems found by {}",
+            problems.join(", ")
+        )))
     };
     for c in checks.iter_mut().filter(|c| c.id == "refresh") {
         if c.fix.is_none() {
             c.fix = fix.clone();
         }
     }
+}
+
+/// `texts` one after another with `separator` between them, their settings kept.
+fn join(texts: &[Text], separator: &str) -> Text {
+    let mut out = Text::default();
+    for (i, t) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(&raw(t));
+    }
+    out
+}
+
+/// The text with its settings still placeholders, to build more text around.
+fn raw(text: &Text) -> String {
+    text.render(&|s| Cow::Owned(s.to_string()))
 }
 
 /// "3 hours", "2 days": a span of seconds in the largest unit that fits, rounded down.
@@ -265,6 +300,30 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
     use crate::Operation;
+    use crate::text::Setting;
+
+    /// The text with each setting named as a command line would: `--device-key`.
+    pub(super) fn flags(text: &Text) -> String {
+        text.render(&|s: Setting| {
+            let mut flag = String::from("-");
+            for c in format!("{s:?}").chars() {
+                if c.is_uppercase() {
+                    flag.push('-');
+                }
+                flag.push(c.to_ascii_lowercase());
+            }
+            Cow::Owned(flag)
+        })
+    }
+
+    #[test]
+    fn settings_are_named_by_whoever_renders_the_text() {
+        let t = Text::from(format!("pass {} k", Setting::DeviceKey));
+        assert_eq!(flags(&t), "pass --device-key k");
+        assert_eq!(t.to_string(), "pass the device key k");
+        let joined = join(&[t.clone(), Text::from("more")], "; ");
+        assert_eq!(flags(&joined), "pass --device-key k; more");
+    }
 
     #[test]
     fn durations_read_naturally() {
@@ -317,7 +376,7 @@ mod tests {
         // Nothing else wrong: the error's own hints.
         let mut c = checks();
         finish(&mut c, Some(&refused));
-        assert_eq!(c[2].fix.as_deref(), Some("first hint; second hint"));
+        assert_eq!(c[2].fix, Some(Text::from("first hint; second hint")));
         assert_eq!(c[0].status, Status::Warning);
 
         // Problems found elsewhere: the fix names them.
@@ -325,15 +384,15 @@ mod tests {
         c[1].status = Status::Problem;
         finish(&mut c, Some(&refused));
         assert_eq!(
-            c[2].fix.as_deref(),
-            Some("fix the problems found by client-id")
+            c[2].fix,
+            Some(Text::from("fix the problems found by client-id"))
         );
 
         // Refreshed: a token shape the server accepted is fine.
         let mut c = checks();
         finish(&mut c, None);
         assert_eq!(c[0].status, Status::Ok);
-        assert!(c[0].summary.ends_with("the server accepted it"));
+        assert!(c[0].summary.to_string().ends_with("the server accepted it"));
     }
 
     #[test]

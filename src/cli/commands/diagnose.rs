@@ -61,9 +61,7 @@ fn report_on(
     if !args.inspect && args.aws_profile.is_some() {
         ctx.log.warn("--aws-profile is used only with --inspect");
     }
-    let inspect = args.inspect.then(|| Inspect {
-        aws_profile: args.aws_profile.clone(),
-    });
+    let inspect = args.inspect.then(|| Inspect::new(args.aws_profile.clone()));
     let mut diagnosis = ctx.runtime()?.block_on(diagnose(options, inspect));
     report::explain(&mut diagnosis);
     if let Some(rotated) = &diagnosis.new_refresh_token {
