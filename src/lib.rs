@@ -41,6 +41,8 @@ pub mod endpoint;
 pub mod error;
 mod files;
 pub mod jwt;
+#[cfg(test)]
+mod layout;
 pub mod refresh_token;
 pub mod region;
 pub mod secret_hash;

@@ -4,8 +4,8 @@
 //! GetTokensFromRefreshToken (which may rotate the refresh token) last. The first success ends
 //! the attempts.
 
+use super::check::{Check, Sent, Status, raw, token_is_dead};
 use super::given::Facts;
-use super::{Check, Sent, Status, raw, token_is_dead};
 use crate::api::connection::Connection;
 use crate::api::plan::{Plan, RefreshOptions};
 use crate::api::request::{RefreshRequest, Via};

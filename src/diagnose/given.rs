@@ -2,7 +2,7 @@
 //! and ID tokens given beside it, and the session's age. Pure functions of the tokens and the
 //! time, so each is tested directly.
 
-use super::{Check, Status, human_duration};
+use super::check::{Check, Status, human_duration};
 use crate::api::plan::RefreshOptions;
 use crate::jwt::{self, Claims, JwtError, Shape};
 use crate::refresh_token::{self, Flaw};

@@ -2,8 +2,8 @@
 //! them for this refresh token. Reading them (the `describe` module) needs AWS
 //! credentials; judging them ([`judge`]) is apart, so it is tested without the network.
 
+use super::check::{Check, Sent, Status, human_duration};
 use super::given::Facts;
-use super::{Check, Sent, Status, human_duration};
 use crate::api::RefreshApi;
 use crate::text::Setting;
 

@@ -3,8 +3,8 @@
 //! username for SECRET_HASH). Pure functions of the options and the time, so each is tested
 //! directly.
 
+use super::check::{Check, Status};
 use super::given::token;
-use super::{Check, Status};
 use crate::api::RefreshApi;
 use crate::api::plan::RefreshOptions;
 use crate::region;

@@ -1,6 +1,6 @@
 //! The app client: its id and its secret.
 
-use super::secret;
+use super::parse::secret;
 use clap::Args;
 use secrecy::SecretString;
 use std::path::PathBuf;

@@ -4,23 +4,20 @@
 mod api;
 mod client;
 mod connection;
+mod parse;
 mod profile;
 mod refresh_token;
 mod session;
 mod subcommands;
 mod user;
 
-pub use api::{Api, ApiArgs, ClientMetadataArgs};
-pub use client::ClientArgs;
-pub use connection::{ConnectionArgs, DEFAULT_TIMEOUT};
+pub use api::Api;
+pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
-pub use refresh_token::RefreshTokenArgs;
-pub use session::SessionTokenArgs;
 pub use subcommands::*;
-pub use user::{DeviceKeyArgs, UserArgs, UsernameArgs};
 
 use clap::{Parser, Subcommand};
-use secrecy::SecretString;
+
 /// Keep Amazon Cognito user-pool tokens fresh.
 ///
 /// Secrets are best given through the environment or files (`-` is standard input): values on
@@ -136,10 +133,6 @@ pub enum Command {
     ///   cognito-refresh logout --profile dev
     #[command(verbatim_doc_comment)]
     Logout(Box<LogoutArgs>),
-}
-
-fn secret(s: &str) -> Result<SecretString, std::convert::Infallible> {
-    Ok(SecretString::from(s))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The refresh token, from a file, standard input or a value.
 
-use super::secret;
+use super::parse::secret;
 use clap::Args;
 use secrecy::SecretString;
 use std::path::PathBuf;

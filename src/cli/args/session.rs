@@ -1,6 +1,6 @@
 //! Tokens of the session (expired is fine): what their claims tell.
 
-use super::secret;
+use super::parse::secret;
 use clap::Args;
 use secrecy::SecretString;
 

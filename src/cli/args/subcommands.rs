@@ -1,10 +1,12 @@
 //! Each subcommand's arguments: the option groups it takes, flattened, and its own options.
 
-use super::secret;
-use super::{
-    ApiArgs, ClientArgs, ClientMetadataArgs, ConnectionArgs, DeviceKeyArgs, RefreshTokenArgs,
-    SessionTokenArgs, UserArgs, UsernameArgs,
-};
+use super::api::{ApiArgs, ClientMetadataArgs};
+use super::client::ClientArgs;
+use super::connection::ConnectionArgs;
+use super::parse::secret;
+use super::refresh_token::RefreshTokenArgs;
+use super::session::SessionTokenArgs;
+use super::user::{DeviceKeyArgs, UserArgs, UsernameArgs};
 use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 use std::ffi::OsString;
