@@ -35,6 +35,7 @@
 //! [`SecretString`]s, whose `Debug` prints no value.
 
 pub mod api;
+mod builder;
 pub mod config;
 pub mod diagnose;
 pub mod endpoint;

@@ -261,26 +261,15 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
 mod tests {
     use super::*;
     use crate::ErrorKind;
-    use crate::api::request::Via;
     use std::time::Duration;
 
     fn request(secret: bool, device_key: Option<&str>, api: RefreshApi) -> RefreshRequest {
-        let device_key = device_key.map(str::to_string);
-        RefreshRequest::new(
-            "client1",
-            SecretString::from("refresh-token-value"),
-            secret.then(|| SecretString::from("client-secret-value")),
-            match api {
-                RefreshApi::GetTokens => Via::GetTokens {
-                    device_key,
-                    client_metadata: Vec::new(),
-                },
-                _ => Via::InitiateAuth {
-                    username: secret.then(|| "alice@example.com".to_string()),
-                    device_key,
-                    client_metadata: Vec::new(),
-                },
-            },
+        crate::api::request::for_tests(
+            api,
+            "refresh-token-value",
+            secret.then_some("client-secret-value"),
+            secret.then_some("alice@example.com"),
+            device_key,
         )
     }
 

@@ -1,6 +1,7 @@
 //! Where and how to reach Cognito: the SDK client with its region, endpoint, timeouts and retries.
 
 use crate::Error;
+use crate::builder::{optional_setters, setters};
 use crate::endpoint::parse_endpoint;
 use crate::region;
 use crate::text::Setting;
@@ -120,37 +121,21 @@ impl fmt::Display for Source {
 }
 
 impl Target {
-    pub fn set_region(mut self, region: Option<String>) -> Self {
-        self.region = region;
-        self
+    optional_setters! {
+        region, set_region: String => region;
+        /// The user pool id, e.g. eu-west-1_AbC123: gives the region.
+        user_pool_id, set_user_pool_id: String => user_pool_id;
+        /// An endpoint override (an emulator, a private endpoint): https, or http on loopback.
+        endpoint_url, set_endpoint_url: String => endpoint_url;
     }
 
-    pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
-        self.user_pool_id = pool;
-        self
-    }
-
-    pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
-        self.endpoint_url = url;
-        self
-    }
-
-    /// Bounds each call, retries included.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Attempts in all, for throttling, 5xx and network errors.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
-
-    /// Whether to look for a region in the AWS config file when none is given or inferred.
-    pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
-        self.use_aws_profile_region = yes;
-        self
+    setters! {
+        /// Bounds each call, retries included.
+        timeout: Duration => timeout;
+        /// Attempts in all, for throttling, 5xx and network errors.
+        max_attempts: u32 => max_attempts;
+        /// Whether to look for a region in the AWS config file when none is given or inferred.
+        use_aws_profile_region: bool => use_aws_profile_region;
     }
 
     /// Checks the values: the region and pool id are well formed, the timeout is not zero, the
@@ -186,7 +171,7 @@ impl Target {
     /// The region and where it came from: given, else the user pool id's, else `inferred`
     /// (a token's issuer, when `tokens_read`), else the AWS config file's. `None` only when
     /// `optional` (the token endpoint, named by its domain, needs none).
-    pub(crate) async fn region(
+    pub(crate) async fn resolve_region(
         &self,
         inferred: Option<(String, Source)>,
         optional: bool,
@@ -223,7 +208,7 @@ impl Target {
     pub async fn connection(&self) -> Result<Connection, Error> {
         let endpoint = self.check()?;
         let region = self
-            .region(None, false, false)
+            .resolve_region(None, false, false)
             .await?
             .map(|(region, _)| region)
             .unwrap_or_default();

@@ -5,6 +5,7 @@ use super::connection::{Connection, Target};
 use super::request::RefreshApi;
 use super::request::{RefreshRequest, Via};
 use crate::Error;
+use crate::builder::{optional_setters, setters};
 use crate::jwt::{self, Claims};
 use crate::region;
 use crate::text::Setting;
@@ -52,131 +53,39 @@ impl RefreshOptions {
         }
     }
 
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.target.region = Some(region.into());
-        self
+    optional_setters! {
+        region, set_region: String => target.region;
+        /// The user pool id, e.g. eu-west-1_AbC123: gives the region.
+        user_pool_id, set_user_pool_id: String => target.user_pool_id;
+        /// An endpoint override (an emulator, a private endpoint): https, or http on loopback.
+        endpoint_url, set_endpoint_url: String => target.endpoint_url;
+        client_secret, set_client_secret: SecretString => client_secret;
+        /// The user's real Cognito username, for SECRET_HASH.
+        username, set_username: String => username;
+        device_key, set_device_key: String => device_key;
+        /// The user pool domain, for the token endpoint.
+        domain, set_domain: String => domain;
+        /// A current or expired access token of the session.
+        access_token, set_access_token: SecretString => access_token;
+        /// A current or expired ID token of the session.
+        id_token, set_id_token: SecretString => id_token;
     }
 
-    pub fn client_secret(mut self, secret: SecretString) -> Self {
-        self.client_secret = Some(secret);
-        self
-    }
-
-    pub fn username(mut self, username: impl Into<String>) -> Self {
-        self.username = Some(username.into());
-        self
-    }
-
-    pub fn device_key(mut self, key: impl Into<String>) -> Self {
-        self.device_key = Some(key.into());
-        self
-    }
-
-    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.target.endpoint_url = Some(url.into());
-        self
-    }
-
-    pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
-        self
-    }
-
-    pub fn api(mut self, api: RefreshApi) -> Self {
-        self.api = api;
-        self
-    }
-
-    /// A current or expired access token of the session.
-    pub fn access_token(mut self, token: SecretString) -> Self {
-        self.access_token = Some(token);
-        self
-    }
-
-    /// A current or expired ID token of the session.
-    pub fn id_token(mut self, token: SecretString) -> Self {
-        self.id_token = Some(token);
-        self
-    }
-
-    pub fn user_pool_id(mut self, pool: impl Into<String>) -> Self {
-        self.target.user_pool_id = Some(pool.into());
-        self
+    setters! {
+        api: RefreshApi => api;
+        /// Bounds the whole call, retries included.
+        timeout: Duration => target.timeout;
+        /// Attempts in all, for throttling, 5xx and network errors.
+        max_attempts: u32 => target.max_attempts;
+        /// Whether to look for a region in the AWS config file when none is given or inferred.
+        use_aws_profile_region: bool => target.use_aws_profile_region;
+        /// Keys and values for the user pool's Lambda triggers.
+        set_client_metadata: Vec<(String, String)> => client_metadata;
     }
 
     /// A key and value for the user pool's Lambda triggers.
     pub fn client_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.client_metadata.push((key.into(), value.into()));
-        self
-    }
-
-    /// Bounds the whole call, retries included.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.target.timeout = timeout;
-        self
-    }
-
-    /// Attempts in all, for throttling, 5xx and network errors.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.target.max_attempts = attempts;
-        self
-    }
-
-    /// Whether to look for a region in the AWS config file when none is given or inferred.
-    pub fn use_aws_profile_region(mut self, yes: bool) -> Self {
-        self.target.use_aws_profile_region = yes;
-        self
-    }
-
-    // The same, for values that may be absent (as resolved settings are).
-
-    pub fn set_client_secret(mut self, secret: Option<SecretString>) -> Self {
-        self.client_secret = secret;
-        self
-    }
-
-    pub fn set_username(mut self, username: Option<String>) -> Self {
-        self.username = username;
-        self
-    }
-
-    pub fn set_device_key(mut self, key: Option<String>) -> Self {
-        self.device_key = key;
-        self
-    }
-
-    pub fn set_region(mut self, region: Option<String>) -> Self {
-        self.target.region = region;
-        self
-    }
-
-    pub fn set_user_pool_id(mut self, pool: Option<String>) -> Self {
-        self.target.user_pool_id = pool;
-        self
-    }
-
-    pub fn set_endpoint_url(mut self, url: Option<String>) -> Self {
-        self.target.endpoint_url = url;
-        self
-    }
-
-    pub fn set_domain(mut self, domain: Option<String>) -> Self {
-        self.domain = domain;
-        self
-    }
-
-    pub fn set_access_token(mut self, token: Option<SecretString>) -> Self {
-        self.access_token = token;
-        self
-    }
-
-    pub fn set_id_token(mut self, token: Option<SecretString>) -> Self {
-        self.id_token = token;
-        self
-    }
-
-    pub fn set_client_metadata(mut self, metadata: Vec<(String, String)>) -> Self {
-        self.client_metadata = metadata;
         self
     }
 }
@@ -250,7 +159,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
     // The token endpoint is named by the domain: no region needed.
     let (region, region_source) = o
         .target
-        .region(from_tokens.clone(), oauth2, true)
+        .resolve_region(from_tokens.clone(), oauth2, true)
         .await?
         .unwrap_or((String::new(), Source::Given));
     if !region.is_empty() {
@@ -535,12 +444,14 @@ mod tests {
         // Given wins.
         let o = options()
             .region("eu-west-1")
-            .client_secret("s".into())
+            .client_secret(SecretString::from("s"))
             .username("alice");
         assert_eq!(run(o).unwrap().request.username(), Some("alice"));
 
         // From the access token, else the ID token.
-        let mut o = options().region("eu-west-1").client_secret("s".into());
+        let mut o = options()
+            .region("eu-west-1")
+            .client_secret(SecretString::from("s"));
         o.access_token = access(json!({"username": "uuid-1", "client_id": "client1"}));
         o.id_token = access(json!({"cognito:username": "uuid-2", "aud": "client1"}));
         let p = run(o).unwrap();
@@ -551,12 +462,17 @@ mod tests {
                 .any(|n| matches!(n, Note::Info(i) if i.contains("from the access token")))
         );
 
-        let mut o = options().region("eu-west-1").client_secret("s".into());
+        let mut o = options()
+            .region("eu-west-1")
+            .client_secret(SecretString::from("s"));
         o.id_token = access(json!({"cognito:username": "uuid-2"}));
         assert_eq!(run(o).unwrap().request.username(), Some("uuid-2"));
 
         // None known: the error says so and points at --api get-tokens.
-        let e = run(options().region("eu-west-1").client_secret("s".into())).unwrap_err();
+        let e = run(options()
+            .region("eu-west-1")
+            .client_secret(SecretString::from("s")))
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(e.to_string().contains("no username"), "{e}");
         assert!(e.to_string().contains("the refresh API get-tokens"), "{e}");
@@ -564,7 +480,7 @@ mod tests {
         // GetTokensFromRefreshToken needs none.
         let o = options()
             .region("eu-west-1")
-            .client_secret("s".into())
+            .client_secret(SecretString::from("s"))
             .api(RefreshApi::GetTokens);
         let p = run(o).unwrap();
         assert_eq!(p.request.username(), None);
@@ -575,7 +491,7 @@ mod tests {
     fn alias_username_is_warned() {
         let mut o = options()
             .region("eu-west-1")
-            .client_secret("s".into())
+            .client_secret(SecretString::from("s"))
             .username("alice@example.com");
         o.access_token = access(json!({"username": "8a6b-uuid"}));
         let p = run(o).unwrap();
@@ -613,7 +529,7 @@ mod tests {
     fn notes_and_debug_hold_no_secret() {
         let mut o = options()
             .region("eu-west-1")
-            .client_secret("client-secret-xyz".into());
+            .client_secret(SecretString::from("client-secret-xyz"));
         o.refresh_token = SecretString::from("refresh-token-xyz");
         o.username = Some("alice".into());
         let p = run(o).unwrap();

@@ -190,6 +190,35 @@ impl RefreshRequest {
     }
 }
 
+/// A request of client `client1` through the SDK's `api`, for tests: with the secret `secret`
+/// when given, SECRET_HASH for `username` (InitiateAuth), and `device`.
+#[cfg(test)]
+pub(crate) fn for_tests(
+    api: RefreshApi,
+    refresh_token: &str,
+    secret: Option<&str>,
+    username: Option<&str>,
+    device: Option<&str>,
+) -> RefreshRequest {
+    let device_key = device.map(str::to_string);
+    RefreshRequest::new(
+        "client1",
+        SecretString::from(refresh_token),
+        secret.map(SecretString::from),
+        match api {
+            RefreshApi::GetTokens => Via::GetTokens {
+                device_key,
+                client_metadata: Vec::new(),
+            },
+            _ => Via::InitiateAuth {
+                username: username.map(str::to_string),
+                device_key,
+                client_metadata: Vec::new(),
+            },
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

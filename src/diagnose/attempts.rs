@@ -323,6 +323,7 @@ mod tests {
     use super::super::tests::flags;
     use super::*;
     use crate::Operation;
+    use crate::api::request::for_tests;
     use crate::jwt::tests::token;
     use serde_json::{Value, json};
 
@@ -332,23 +333,7 @@ mod tests {
         username: Option<&str>,
         device: Option<&str>,
     ) -> RefreshRequest {
-        let device_key = device.map(str::to_string);
-        RefreshRequest::new(
-            "client1",
-            SecretString::from("rt"),
-            secret.then(|| SecretString::from("s")),
-            match api {
-                RefreshApi::GetTokens => Via::GetTokens {
-                    device_key,
-                    client_metadata: Vec::new(),
-                },
-                _ => Via::InitiateAuth {
-                    username: username.map(str::to_string),
-                    device_key,
-                    client_metadata: Vec::new(),
-                },
-            },
-        )
+        for_tests(api, "rt", secret.then_some("s"), username, device)
     }
 
     fn facts(access: Option<Value>) -> (RefreshOptions, Facts) {

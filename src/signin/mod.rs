@@ -19,6 +19,7 @@ pub use session::{global_sign_out, revoke_token};
 use crate::api::classify::{Context, Operation};
 use crate::api::connection::Connection;
 pub use crate::api::connection::Target;
+use crate::builder::{optional_setters, setters};
 use crate::secret_hash::secret_hash;
 use crate::text::Setting;
 use crate::tokens::{Note, Tokens};
@@ -81,25 +82,16 @@ impl LoginOptions {
         }
     }
 
-    pub fn flow(mut self, flow: Flow) -> Self {
-        self.flow = flow;
-        self
+    optional_setters! {
+        client_secret, set_client_secret: SecretString => client_secret;
+        /// A device remembered earlier.
+        device, set_device: RememberedDevice => device;
     }
 
-    pub fn set_client_secret(mut self, secret: Option<SecretString>) -> Self {
-        self.client_secret = secret;
-        self
-    }
-
-    /// A device remembered earlier.
-    pub fn set_device(mut self, device: Option<RememberedDevice>) -> Self {
-        self.device = device;
-        self
-    }
-
-    pub fn set_client_metadata(mut self, metadata: Vec<(String, String)>) -> Self {
-        self.client_metadata = metadata;
-        self
+    setters! {
+        flow: Flow => flow;
+        /// Keys and values for the user pool's Lambda triggers.
+        set_client_metadata: Vec<(String, String)> => client_metadata;
     }
 
     /// Where Cognito is.
