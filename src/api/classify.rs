@@ -154,10 +154,19 @@ pub(crate) fn scrub<'s>(text: &str, secrets: impl IntoIterator<Item = &'s str>) 
     out
 }
 
-/// The error and its sources, joined, without repeats. `SdkError`'s own Display is bare.
+/// The error's sources, joined, without repeats; the error itself only when it has none.
+/// `SdkError`'s own Display is bare.
 pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    match err.source().map(error_chain) {
+        Some(sources) if !sources.is_empty() => sources,
+        _ => err.to_string(),
+    }
+}
+
+/// The error and its sources, joined, without repeats.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut next = err.source();
+    let mut next = Some(err);
     while let Some(e) = next {
         let s = e.to_string();
         if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
@@ -165,11 +174,7 @@ pub(crate) fn chain(err: &dyn std::error::Error) -> String {
         }
         next = e.source();
     }
-    if parts.is_empty() {
-        err.to_string()
-    } else {
-        parts.join(": ")
-    }
+    parts.join(": ")
 }
 
 /// Why Cognito refused `operation` with exception `code` and `message`: the one place that
@@ -261,7 +266,6 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
 mod tests {
     use super::*;
     use crate::ErrorKind;
-    use std::time::Duration;
 
     fn request(secret: bool, device_key: Option<&str>, api: RefreshApi) -> RefreshRequest {
         crate::api::request::for_tests(
@@ -274,12 +278,7 @@ mod tests {
     }
 
     fn connection() -> Connection {
-        Connection {
-            region: "eu-west-1".into(),
-            endpoint: None,
-            timeout: Duration::from_secs(10),
-            max_attempts: 3,
-        }
+        crate::api::connection::tests::connection()
     }
 
     /// Every answer in COGNITO.md's table, and the sign-in, device and sign-out ones: the

@@ -244,10 +244,11 @@ fn no_region(from_tokens: bool) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn connection() -> Connection {
+    /// A connection to eu-west-1 with the default timeout and attempts.
+    pub(crate) fn connection() -> Connection {
         Connection {
             region: "eu-west-1".into(),
             endpoint: None,

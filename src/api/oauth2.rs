@@ -7,6 +7,7 @@
 //! HTTP client (reqwest) is left out: requests go through the AWS SDK's HTTP client, so the
 //! tool keeps one HTTP and TLS stack (hyper 1 + rustls).
 
+use super::classify::error_chain;
 use crate::error::{Endpoint, Operation, Reason, Refusal, Sent};
 use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
@@ -319,20 +320,6 @@ impl<'c> AsyncHttpClient<'c> for Http {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(self.send(request))
     }
-}
-
-/// An error and its sources, joined, without repeats.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut next = err.source();
-    while let Some(e) = next {
-        let s = e.to_string();
-        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
-            parts.push(s);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }
 
 /// Notes for a refresh at the token endpoint: where it goes.
