@@ -1,7 +1,7 @@
 """SRP values computed by pycognito's AWSSRP, an implementation independent of this project's.
 
 Used by the tests (tests/cli/srp_vectors.rs): they send cases as one JSON object on stdin and
-compare the answer, one JSON object on stdout, with what src/srp.rs computes. The randomness
+compare the answer, one JSON object on stdout, with what src/signin/srp.rs computes. The randomness
 pycognito draws (os.urandom) and the clock it reads are replaced by the values of each case, so
 the results are fixed.
 
