@@ -1,6 +1,6 @@
 //! The app client's and user pool's settings that matter to a refresh, and what follows from
 //! them for this refresh token. Reading them (the `describe` module) needs AWS
-//! credentials; judging them ([`judge`]) is apart, so it is tested without the network.
+//! credentials; judging them (`judge`) is apart, so it is tested without the network.
 
 use super::check::{Check, Sent, Status, human_duration};
 use super::given::Facts;

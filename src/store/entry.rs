@@ -186,7 +186,7 @@ impl EntryFile {
     }
 }
 
-/// A profile's tokens from a store file's bytes, checked as [`Store::load`] checks them; `path`
+/// A profile's tokens from a store file's bytes, checked as [`Store::load`](super::Store::load) checks them; `path`
 /// and `profile` only name the file in errors. Errors never quote the content.
 pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Error> {
     // serde_json's messages may quote the content, which is secret: say where, not what.
