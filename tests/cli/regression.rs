@@ -356,3 +356,60 @@ fn the_process_holding_secrets_is_not_dumpable() {
     );
     assert!(!String::from_utf8_lossy(&read.stdout).contains(RT));
 }
+
+/// Issue 11, item 1: `exec` handed the command every long-lived secret of its own environment:
+/// the refresh token, the client secret (which the README's CI recipe sets for the whole job),
+/// the variable the profile's `client_secret_env` names, and the sign-in variables. The command
+/// now gets the access and ID tokens and none of those; `--pass-env NAME` keeps one on purpose.
+#[tokio::test]
+async fn exec_hands_the_command_no_long_lived_secret() {
+    use crate::support::wire;
+    const SECRET: &str = "client-secret-exec-7d41";
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    let p = Profiles::new();
+    p.write_config(&format!(
+        "[profiles.ci]\nclient_id = \"{}\"\nregion = \"eu-west-1\"\nendpoint_url = \"{}\"\n\
+         api = \"get-tokens\"\nclient_secret_env = \"CI_COGNITO_SECRET\"\n",
+        wire::CLIENT,
+        server.uri()
+    ));
+    p.store_expired(&server.uri(), RT);
+    let secrets = [
+        ("COGNITO_REFRESH_TOKEN", "rt-in-the-environment-2c9d"),
+        ("COGNITO_CLIENT_SECRET", "secret-in-the-environment-8e1f"),
+        ("CI_COGNITO_SECRET", SECRET),
+        ("COGNITO_PASSWORD", "password-3b7a"),
+        ("COGNITO_NEW_PASSWORD", "new-password-4c8b"),
+        ("COGNITO_MFA_CODE", "123456"),
+    ];
+    let exec = |pass: &[&str]| {
+        let mut cmd = p.cmd();
+        cmd.args(["exec", "--profile", "ci", "--force"]);
+        for name in pass {
+            cmd.args(["--pass-env", name]);
+        }
+        cmd.args(["--", "env"]).envs(secrets);
+        run(&mut cmd, 0)
+    };
+    let out = exec(&[]);
+    let env = stdout(&out);
+    assert!(env.contains("COGNITO_ACCESS_TOKEN=eyJ"), "{env}");
+    for (name, value) in secrets {
+        assert!(
+            !env.contains(name) && !env.contains(value),
+            "{name} reached the command"
+        );
+    }
+    // The refresh did use the profile's secret variable.
+    let sent = wire::requests(&server).await;
+    assert_eq!(wire::body(sent.last().unwrap())["ClientSecret"], SECRET);
+
+    let out = exec(&["CI_COGNITO_SECRET", "COGNITO_MFA_CODE"]);
+    let env = stdout(&out);
+    assert!(
+        env.contains(&format!("CI_COGNITO_SECRET={SECRET}\n")),
+        "{env}"
+    );
+    assert!(env.contains("COGNITO_MFA_CODE=123456\n"), "{env}");
+    assert!(!env.contains("COGNITO_CLIENT_SECRET"), "{env}");
+}
