@@ -413,3 +413,86 @@ async fn exec_hands_the_command_no_long_lived_secret() {
     assert!(env.contains("COGNITO_MFA_CODE=123456\n"), "{env}");
     assert!(!env.contains("COGNITO_CLIENT_SECRET"), "{env}");
 }
+
+/// Issue 11, item 6: the tokens of a session could be given only on the command line
+/// (`--access-token`, `--id-token`), where other local users read them, and without the warning
+/// the other secrets draw. `--access-token-file` and `--id-token-file` (`-`: standard input)
+/// read them now; standard input serves one secret; the flags with values warn.
+#[tokio::test]
+async fn session_tokens_are_read_from_files_or_standard_input() {
+    use crate::support::wire;
+    let dir = tempfile::tempdir().unwrap();
+    let access = jwt::access_token(json!({"device_key": "eu-west-1_dev-file"}));
+    let id = jwt::id_token();
+    let (access_file, id_file) = (dir.path().join("access"), dir.path().join("id"));
+    std::fs::write(&access_file, format!("{access}\n")).unwrap();
+    std::fs::write(&id_file, &id).unwrap();
+
+    // refresh: the device key from the access token read from its file.
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    let out = run(
+        against_stub("refresh", &server.uri())
+            .arg("--access-token-file")
+            .arg(&access_file),
+        0,
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let sent = wire::requests(&server).await;
+    assert_eq!(
+        wire::body(&sent[0])["AuthParameters"]["DEVICE_KEY"],
+        "eu-west-1_dev-file"
+    );
+
+    // store: the access token from standard input, the ID token from a file.
+    let p = Profiles::new();
+    let store = || {
+        let mut cmd = p.cmd();
+        cmd.args(["store", "--profile", "ci", "--client-id", CLIENT])
+            .args(["--region", "eu-west-1"]);
+        cmd
+    };
+    let out = run(
+        store()
+            .env("COGNITO_REFRESH_TOKEN", RT)
+            .args(["--access-token-file", "-", "--id-token-file"])
+            .arg(&id_file)
+            .write_stdin(access.clone()),
+        0,
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let entry = p.entry("ci");
+    assert_eq!(entry["access_token"], access.as_str());
+    assert_eq!(entry["id_token"], id.as_str());
+    assert_eq!(entry["device_key"], "eu-west-1_dev-file");
+
+    // Standard input is read once: not for the refresh token too, given or implied.
+    let out = run_failing(
+        store()
+            .args(["--refresh-token-file", "-", "--access-token-file", "-"])
+            .write_stdin(RT),
+        2,
+        &[RT],
+    );
+    assert_stderr_contains(&out, "already read from standard input");
+    let out = run_failing(
+        store()
+            .args(["--access-token-file", "-"])
+            .write_stdin(access.clone()),
+        2,
+        &[&access],
+    );
+    assert_stderr_contains(&out, "no refresh token");
+
+    // On the command line: a warning, as for the other secrets.
+    for flag in ["--access-token", "--id-token"] {
+        let token = if flag == "--id-token" { &id } else { &access };
+        let out = run(
+            against_stub("refresh", &server.uri()).args([flag, token.as_str()]),
+            0,
+        );
+        assert_stderr_contains(
+            &out,
+            &format!("{flag} on the command line can be read by other local users"),
+        );
+    }
+}

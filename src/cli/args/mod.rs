@@ -66,7 +66,7 @@ pub enum Command {
     ///
     /// Example:
     ///   cognito-refresh diagnose --client-id 4f1example --refresh-token-file rt.txt \
-    ///       --access-token "$OLD_ACCESS_TOKEN" --region eu-west-1 --inspect
+    ///       --access-token-file access.jwt --region eu-west-1 --inspect
     #[command(verbatim_doc_comment)]
     Diagnose(Box<DiagnoseArgs>),
 
