@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Result;
 use clap::Parser as _;
 use cli::args::{Cli, Command};
-use cli::commands::{self, Ctx};
+use cli::commands::{self, Ctx, StdoutFailed};
 use cli::hints::{self, Hinted};
 use cli::log::{Log, eprintln};
 use cli::settings::{process_env, resolve_profile};
@@ -13,6 +13,7 @@ use cognito_refresh::{Error as CoreError, ErrorKind};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    not_dumpable();
     std::panic::set_hook(Box::new(|info| {
         // One line, never a backtrace (whatever RUST_BACKTRACE says) and never the panic's
         // payload, which could hold a value the tool was working on.
@@ -67,6 +68,20 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
     }
 }
 
+/// The process holds refresh tokens and client secrets in memory: like ssh-agent and gpg-agent,
+/// it makes itself non-dumpable, so that a crash leaves no core file and other processes of the
+/// same user cannot attach to it or read its memory (`/proc/<pid>/mem`, `environ`). `exec`'s
+/// command is not affected: the kernel resets this on execve.
+fn not_dumpable() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::process::{DumpableBehavior, set_dumpable_behavior};
+        // Nothing to do when it fails (it does not, for an unprivileged process): the tool
+        // works as before.
+        let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    }
+}
+
 /// Test hook: `COGNITO_REFRESH_TEST_FAILPOINT=panic` panics here, so the tests can see what a
 /// bug looks like to the user. Only with the `failpoints` feature, which only the test suite
 /// turns on: default and release builds do not read the variable.
@@ -100,6 +115,9 @@ fn report(err: &anyhow::Error) -> u8 {
         .chain(&added)
     {
         eprintln(&format!("hint: {hint}"));
+    }
+    if err.chain().any(|e| e.is::<StdoutFailed>()) {
+        return StdoutFailed::EXIT_CODE;
     }
     core.map_or(ErrorKind::Other.exit_code(), |c| c.kind().exit_code())
 }

@@ -16,6 +16,13 @@ pub struct StdinOnce {
     taken_by: Option<&'static str>,
 }
 
+impl StdinOnce {
+    /// What standard input was read for, if it was.
+    pub fn taken_by(&self) -> Option<&'static str> {
+        self.taken_by
+    }
+}
+
 /// A secret from its file (`-` for stdin) or from its value (flag or environment), trimmed.
 pub fn read_secret(
     file: Option<&Path>,

@@ -40,8 +40,12 @@ impl Log {
     }
 }
 
-/// The one place that writes to stderr.
-#[allow(clippy::print_stderr)]
+/// The one place that writes to stderr. A closed, full or broken stderr (`2>&-`, `2>/dev/full`,
+/// a pipe whose reader is gone) loses the line and nothing else: the error is ignored, never a
+/// panic (a panic while reporting one would abort the process).
 pub fn eprintln(line: &str) {
-    eprintln!("{line}");
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("{line}\n").as_bytes());
 }

@@ -7,7 +7,7 @@
 
 pub use crate::cli::args::Flags;
 use crate::cli::args::{Api, DEFAULT_TIMEOUT, ProfileArgs};
-use crate::cli::input::{StdinOnce, read_secret, trim_secret};
+use crate::cli::input::{StdinOnce, read_secret};
 use crate::cli::log::Log;
 use anyhow::Result;
 use cognito_refresh::config::{Config, Profile};
@@ -116,9 +116,9 @@ pub struct Settings {
     pub refresh_token: Option<Setting<SecretInput>>,
     pub username: Option<Setting<String>>,
     pub device_key: Option<Setting<String>>,
-    /// Tokens of the session: from the command line, else the store.
-    pub access_token: Option<SecretString>,
-    pub id_token: Option<SecretString>,
+    /// Tokens of the session: from the command line (a value or a file), else the store.
+    pub access_token: Option<Setting<SecretInput>>,
+    pub id_token: Option<Setting<SecretInput>>,
     pub region: Option<Setting<String>>,
     pub user_pool_id: Option<Setting<String>>,
     pub endpoint_url: Option<Setting<String>>,
@@ -166,6 +166,14 @@ pub fn resolve(flags: Flags<'_>, profile: Option<&Profile>, env: Env<'_>) -> Set
         // No profile key holds a refresh token: the store does.
         precedence(flag, None, from_env)
     });
+    // Only the command line gives tokens of the session (the store fills in, `with_stored`).
+    let session_token = |file: &Option<PathBuf>, given: &Option<SecretString>| {
+        let flag = match (file, given) {
+            (Some(file), _) => Some(SecretInput::File(file.clone())),
+            (None, given) => given.clone().map(SecretInput::Value),
+        };
+        precedence(flag, None, None)
+    };
     let api = flags.api.and_then(|a| {
         let given = a.api.map(|api| match api {
             Api::InitiateAuth => RefreshApi::InitiateAuth,
@@ -204,12 +212,10 @@ pub fn resolve(flags: Flags<'_>, profile: Option<&Profile>, env: Env<'_>) -> Set
         }),
         access_token: flags
             .tokens
-            .and_then(|t| t.access_token.clone())
-            .map(trim_secret),
+            .and_then(|t| session_token(&t.access_token_file, &t.access_token)),
         id_token: flags
             .tokens
-            .and_then(|t| t.id_token.clone())
-            .map(trim_secret),
+            .and_then(|t| session_token(&t.id_token_file, &t.id_token)),
         region: connection.and_then(|c| {
             text(
                 c.region.as_ref(),
@@ -261,6 +267,9 @@ pub fn resolve(flags: Flags<'_>, profile: Option<&Profile>, env: Env<'_>) -> Set
 pub struct Secrets {
     pub refresh_token: Option<SecretString>,
     pub client_secret: Option<SecretString>,
+    /// Tokens of the session given on the command line, read.
+    pub access_token: Option<SecretString>,
+    pub id_token: Option<SecretString>,
 }
 
 impl Settings {
@@ -270,25 +279,49 @@ impl Settings {
             (
                 &self.refresh_token,
                 "--refresh-token",
-                "COGNITO_REFRESH_TOKEN",
+                Some("COGNITO_REFRESH_TOKEN"),
             ),
             (
                 &self.client_secret,
                 "--client-secret",
-                "COGNITO_CLIENT_SECRET",
+                Some("COGNITO_CLIENT_SECRET"),
             ),
+            (&self.access_token, "--access-token", None),
+            (&self.id_token, "--id-token", None),
         ] {
             if let Some(Setting {
                 value: SecretInput::Value(_),
                 source: Source::Flag,
             }) = setting
             {
+                let prefer = match env {
+                    Some(env) => format!("{env} or {flag}-file"),
+                    None => format!("{flag}-file (- for standard input)"),
+                };
                 log.warn(&format!(
-                    "{flag} on the command line can be read by other local users; prefer {env} or \
-                     {flag}-file"
+                    "{flag} on the command line can be read by other local users; prefer {prefer}"
                 ));
             }
         }
+    }
+
+    /// The tokens of the session given on the command line, read (from their files, standard
+    /// input or their values), trimmed: the access token, then the ID token.
+    pub fn read_session_tokens(
+        &self,
+        stdin: &mut StdinOnce,
+    ) -> Result<(Option<SecretString>, Option<SecretString>)> {
+        let given = |s: &Option<Setting<SecretInput>>| {
+            s.as_ref().filter(|s| s.source == Source::Flag).cloned()
+        };
+        let access = read_input(
+            given(&self.access_token).as_ref(),
+            "access token",
+            None,
+            stdin,
+        )?;
+        let id = read_input(given(&self.id_token).as_ref(), "ID token", None, stdin)?;
+        Ok((access, id))
     }
 
     /// The refresh token, read (from its file, standard input or its value), trimmed.
@@ -307,9 +340,12 @@ impl Settings {
             chosen,
             &mut stdin,
         )?;
+        let (access_token, id_token) = self.read_session_tokens(&mut stdin)?;
         Ok(Secrets {
             refresh_token,
             client_secret,
+            access_token,
+            id_token,
         })
     }
 
@@ -333,8 +369,14 @@ impl Settings {
         if self.device_key.is_none() {
             self.device_key = entry.device_key.clone().map(stored);
         }
-        self.access_token = self.access_token.or_else(|| entry.access_token.clone());
-        self.id_token = self.id_token.or_else(|| entry.id_token.clone());
+        let stored_token = |t: &Option<SecretString>| {
+            t.clone()
+                .map(|t| Setting::new(SecretInput::Value(t), Source::Stored))
+        };
+        self.access_token = self
+            .access_token
+            .or_else(|| stored_token(&entry.access_token));
+        self.id_token = self.id_token.or_else(|| stored_token(&entry.id_token));
         self
     }
 
@@ -353,8 +395,8 @@ impl Settings {
                 .set_user_pool_id(value(&self.user_pool_id))
                 .set_endpoint_url(value(&self.endpoint_url))
                 .set_domain(value(&self.domain))
-                .set_access_token(self.access_token.clone())
-                .set_id_token(self.id_token.clone())
+                .set_access_token(session_token(&self.access_token, &secrets.access_token))
+                .set_id_token(session_token(&self.id_token, &secrets.id_token))
                 .set_client_metadata(self.client_metadata.clone())
                 .api(self.api.value)
                 .timeout(self.timeout.value)
@@ -418,6 +460,20 @@ impl Settings {
         ));
         format!("settings: {}", parts.join(", "))
     }
+}
+
+/// A token of the session: the one given, as read, else the stored one.
+fn session_token(
+    input: &Option<Setting<SecretInput>>,
+    read: &Option<SecretString>,
+) -> Option<SecretString> {
+    read.clone().or_else(|| match input {
+        Some(Setting {
+            value: SecretInput::Value(stored),
+            source: Source::Stored,
+        }) => Some(stored.clone()),
+        _ => None,
+    })
 }
 
 /// A secret read from where the settings say.

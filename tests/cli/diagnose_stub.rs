@@ -254,12 +254,14 @@ async fn human_report_snapshot() {
     let server = stub_wanting_the_device_key().await;
     let access = session_access_token(json!({"device_key": DEVICE}));
     let out = run(
-        diagnose(&server).args([
-            "--access-token",
-            &access,
-            "--device-key",
-            "eu-west-1_11111111-2222-3333-4444-555555555555",
-        ]),
+        diagnose(&server)
+            .args([
+                "--access-token-file",
+                "-",
+                "--device-key",
+                "eu-west-1_11111111-2222-3333-4444-555555555555",
+            ])
+            .write_stdin(access.clone()),
         0,
     );
     assert_no_secrets(&out, &secrets(&access));

@@ -192,3 +192,307 @@ async fn diagnose_api_oauth2_reaches_the_token_endpoint() {
     let fix = refresh.fix.as_deref().unwrap_or_default();
     assert!(fix.contains("sign in again"), "{refresh:#?}");
 }
+
+/// The binary as a plain process, with `bin()`'s clean environment, for tests that choose its
+/// standard streams themselves.
+fn process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cognito-refresh"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("NO_PROXY", "*")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// The writing end of a pipe whose reading end is already closed: a write to it fails with
+/// EPIPE (SIGPIPE is ignored by the binary, as by every Rust program).
+fn pipe_without_reader() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// Issue 11, item 4: a stderr that cannot be written (`2>/dev/full`, a pipe whose reader is
+/// gone) made the first message panic, and the panic hook's own message abort the process:
+/// SIGABRT (exit 134) and a core file with the secrets in memory. The message is lost now, and
+/// nothing else: the usage error still exits 2.
+#[test]
+fn an_unwritable_stderr_does_not_abort_the_process() {
+    let full = || {
+        std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for (what, stderr) in [
+        ("/dev/full", std::process::Stdio::from(full())),
+        ("a pipe without reader", pipe_without_reader().into()),
+    ] {
+        // No client id: an error line, then hints, all on stderr.
+        let status = process()
+            .args(["refresh", "--region", "eu-west-1"])
+            .env("COGNITO_REFRESH_TOKEN", RT)
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "stderr on {what}: {status:?}");
+    }
+    // Closed (2>&-): the same.
+    let status = std::process::Command::new("sh")
+        .args(["-c", r#""$0" refresh --region eu-west-1 2>&-"#])
+        .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
+        .env("COGNITO_REFRESH_TOKEN", RT)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "stderr closed: {status:?}");
+}
+
+/// Issue 11, item 4: tokens written to a pipe whose reader is gone (or a full disk) were lost
+/// and the command exited 0, as if they had been delivered. It now exits 6, the code the
+/// README gives an unwritable stdout, with one error line and no secret on stderr; with stderr
+/// unwritable as well, it still exits 6 and never aborts.
+#[tokio::test]
+async fn tokens_that_cannot_be_written_to_stdout_exit_6() {
+    use crate::support::wire;
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    let refresh = || {
+        let mut cmd = process();
+        cmd.args([
+            "refresh",
+            "--client-id",
+            wire::CLIENT,
+            "--region",
+            "eu-west-1",
+        ])
+        .args(["--endpoint-url", &server.uri()])
+        .env("COGNITO_REFRESH_TOKEN", wire::REFRESH_TOKEN)
+        .env("RUST_BACKTRACE", "1");
+        cmd
+    };
+    let full = || {
+        std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for (what, stdout) in [
+        (
+            "a pipe without reader",
+            std::process::Stdio::from(pipe_without_reader()),
+        ),
+        ("/dev/full", full().into()),
+    ] {
+        let out = refresh().stdout(stdout).output().unwrap();
+        assert_eq!(out.status.code(), Some(6), "stdout on {what}: {out:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("cognito-refresh: error: "), "{err}");
+        assert!(err.contains("standard output"), "{err}");
+        assert_no_secrets(&out, &[wire::REFRESH_TOKEN, "eyJ"]);
+    }
+    let status = refresh()
+        .stdout(pipe_without_reader())
+        .stderr(pipe_without_reader())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(6), "{status:?}");
+}
+
+/// Issue 11, item 4: the process holding the refresh token and client secret could be dumped
+/// (a core file on a crash) and read by any other process of the same user
+/// (`/proc/<pid>/environ`, `/proc/<pid>/mem`, ptrace). It makes itself non-dumpable now, as
+/// ssh-agent does: the kernel then hands its `/proc/<pid>/` files to root, and the user's other
+/// processes cannot read its environment. Checked from outside, on a `refresh` that waits for a
+/// server that never answers. As root, the binary runs as `nobody` for this.
+#[test]
+fn the_process_holding_secrets_is_not_dumpable() {
+    use std::os::unix::fs::MetadataExt as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let me = std::fs::metadata("/proc/self/status").unwrap().uid();
+    // As root, another user: root may read anything. The binary is opened here and run
+    // through its descriptor, so that the directories above it need not admit that user.
+    let as_user = |cmd: &str| -> std::process::Command {
+        let mut c = std::process::Command::new("sh");
+        if me == 0 {
+            c.args(["-c", &format!(r#"exec 3< "$0"; exec setpriv --reuid=65534 --regid=65534 --clear-groups {cmd} "$@""#)]);
+        } else {
+            c.args(["-c", &format!(r#"exec 3< "$0"; exec {cmd} "$@""#)]);
+        }
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"));
+        c
+    };
+    let user = if me == 0 { 65534 } else { me };
+    let mut child = as_user("/proc/self/fd/3")
+        .args(["refresh", "--client-id", CLIENT, "--region", "eu-west-1"])
+        .args(["--endpoint-url", &endpoint, "--timeout", "20"])
+        .env("HOME", "/nonexistent")
+        .env("NO_PROXY", "*")
+        .env("COGNITO_REFRESH_TOKEN", RT)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The request arrived: the binary is running, past its start.
+    let (_connection, _) = listener.accept().unwrap();
+    let proc_dir = format!("/proc/{}", child.id());
+    let owner = std::fs::metadata(format!("{proc_dir}/status")).map(|m| m.uid());
+    let read = as_user("cat")
+        .arg(format!("{proc_dir}/environ"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(owner.unwrap(), 0, "{proc_dir}/status should belong to root");
+    assert!(
+        !read.status.success(),
+        "user {user} read {proc_dir}/environ"
+    );
+    assert!(!String::from_utf8_lossy(&read.stdout).contains(RT));
+}
+
+/// Issue 11, item 1: `exec` handed the command every long-lived secret of its own environment:
+/// the refresh token, the client secret (which the README's CI recipe sets for the whole job),
+/// the variable the profile's `client_secret_env` names, and the sign-in variables. The command
+/// now gets the access and ID tokens and none of those; `--pass-env NAME` keeps one on purpose.
+#[tokio::test]
+async fn exec_hands_the_command_no_long_lived_secret() {
+    use crate::support::wire;
+    const SECRET: &str = "client-secret-exec-7d41";
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    let p = Profiles::new();
+    p.write_config(&format!(
+        "[profiles.ci]\nclient_id = \"{}\"\nregion = \"eu-west-1\"\nendpoint_url = \"{}\"\n\
+         api = \"get-tokens\"\nclient_secret_env = \"CI_COGNITO_SECRET\"\n",
+        wire::CLIENT,
+        server.uri()
+    ));
+    p.store_expired(&server.uri(), RT);
+    let secrets = [
+        ("COGNITO_REFRESH_TOKEN", "rt-in-the-environment-2c9d"),
+        ("COGNITO_CLIENT_SECRET", "secret-in-the-environment-8e1f"),
+        ("CI_COGNITO_SECRET", SECRET),
+        ("COGNITO_PASSWORD", "password-3b7a"),
+        ("COGNITO_NEW_PASSWORD", "new-password-4c8b"),
+        ("COGNITO_MFA_CODE", "123456"),
+    ];
+    let exec = |pass: &[&str]| {
+        let mut cmd = p.cmd();
+        cmd.args(["exec", "--profile", "ci", "--force"]);
+        for name in pass {
+            cmd.args(["--pass-env", name]);
+        }
+        cmd.args(["--", "env"]).envs(secrets);
+        run(&mut cmd, 0)
+    };
+    let out = exec(&[]);
+    let env = stdout(&out);
+    assert!(env.contains("COGNITO_ACCESS_TOKEN=eyJ"), "{env}");
+    for (name, value) in secrets {
+        assert!(
+            !env.contains(name) && !env.contains(value),
+            "{name} reached the command"
+        );
+    }
+    // The refresh did use the profile's secret variable.
+    let sent = wire::requests(&server).await;
+    assert_eq!(wire::body(sent.last().unwrap())["ClientSecret"], SECRET);
+
+    let out = exec(&["CI_COGNITO_SECRET", "COGNITO_MFA_CODE"]);
+    let env = stdout(&out);
+    assert!(
+        env.contains(&format!("CI_COGNITO_SECRET={SECRET}\n")),
+        "{env}"
+    );
+    assert!(env.contains("COGNITO_MFA_CODE=123456\n"), "{env}");
+    assert!(!env.contains("COGNITO_CLIENT_SECRET"), "{env}");
+}
+
+/// Issue 11, item 6: the tokens of a session could be given only on the command line
+/// (`--access-token`, `--id-token`), where other local users read them, and without the warning
+/// the other secrets draw. `--access-token-file` and `--id-token-file` (`-`: standard input)
+/// read them now; standard input serves one secret; the flags with values warn.
+#[tokio::test]
+async fn session_tokens_are_read_from_files_or_standard_input() {
+    use crate::support::wire;
+    let dir = tempfile::tempdir().unwrap();
+    let access = jwt::access_token(json!({"device_key": "eu-west-1_dev-file"}));
+    let id = jwt::id_token();
+    let (access_file, id_file) = (dir.path().join("access"), dir.path().join("id"));
+    std::fs::write(&access_file, format!("{access}\n")).unwrap();
+    std::fs::write(&id_file, &id).unwrap();
+
+    // refresh: the device key from the access token read from its file.
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    let out = run(
+        against_stub("refresh", &server.uri())
+            .arg("--access-token-file")
+            .arg(&access_file),
+        0,
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let sent = wire::requests(&server).await;
+    assert_eq!(
+        wire::body(&sent[0])["AuthParameters"]["DEVICE_KEY"],
+        "eu-west-1_dev-file"
+    );
+
+    // store: the access token from standard input, the ID token from a file.
+    let p = Profiles::new();
+    let store = || {
+        let mut cmd = p.cmd();
+        cmd.args(["store", "--profile", "ci", "--client-id", CLIENT])
+            .args(["--region", "eu-west-1"]);
+        cmd
+    };
+    let out = run(
+        store()
+            .env("COGNITO_REFRESH_TOKEN", RT)
+            .args(["--access-token-file", "-", "--id-token-file"])
+            .arg(&id_file)
+            .write_stdin(access.clone()),
+        0,
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let entry = p.entry("ci");
+    assert_eq!(entry["access_token"], access.as_str());
+    assert_eq!(entry["id_token"], id.as_str());
+    assert_eq!(entry["device_key"], "eu-west-1_dev-file");
+
+    // Standard input is read once: not for the refresh token too, given or implied.
+    let out = run_failing(
+        store()
+            .args(["--refresh-token-file", "-", "--access-token-file", "-"])
+            .write_stdin(RT),
+        2,
+        &[RT],
+    );
+    assert_stderr_contains(&out, "already read from standard input");
+    let out = run_failing(
+        store()
+            .args(["--access-token-file", "-"])
+            .write_stdin(access.clone()),
+        2,
+        &[&access],
+    );
+    assert_stderr_contains(&out, "no refresh token");
+
+    // On the command line: a warning, as for the other secrets.
+    for flag in ["--access-token", "--id-token"] {
+        let token = if flag == "--id-token" { &id } else { &access };
+        let out = run(
+            against_stub("refresh", &server.uri()).args([flag, token.as_str()]),
+            0,
+        );
+        assert_stderr_contains(
+            &out,
+            &format!("{flag} on the command line can be read by other local users"),
+        );
+    }
+}

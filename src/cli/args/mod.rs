@@ -66,7 +66,7 @@ pub enum Command {
     ///
     /// Example:
     ///   cognito-refresh diagnose --client-id 4f1example --refresh-token-file rt.txt \
-    ///       --access-token "$OLD_ACCESS_TOKEN" --region eu-west-1 --inspect
+    ///       --access-token-file access.jwt --region eu-west-1 --inspect
     #[command(verbatim_doc_comment)]
     Diagnose(Box<DiagnoseArgs>),
 
@@ -94,8 +94,9 @@ pub enum Command {
     /// Run a command with a profile's valid tokens in its environment.
     ///
     /// Sets COGNITO_ACCESS_TOKEN, COGNITO_ID_TOKEN and COGNITO_TOKEN_EXPIRES_AT (removing stale
-    /// ones), and COGNITO_REFRESH_EXEC to the profile's name. The command replaces this process:
-    /// it gets signals directly, and its exit status is this command's.
+    /// ones), and COGNITO_REFRESH_EXEC to the profile's name; removes the variables holding a
+    /// refresh token, client secret or password (see --pass-env). The command replaces this
+    /// process: it gets signals directly, and its exit status is this command's.
     ///
     /// Example:
     ///   cognito-refresh exec --profile ci -- ./deploy.sh --stage prod

@@ -188,6 +188,13 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub session: StoredSessionArgs,
 
+    /// Keep this variable in the command's environment though it holds a secret: the
+    /// command gets none of COGNITO_REFRESH_TOKEN, COGNITO_CLIENT_SECRET, the profile's
+    /// client_secret_env, COGNITO_PASSWORD, COGNITO_NEW_PASSWORD, COGNITO_MFA_CODE otherwise.
+    /// Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub pass_env: Vec<String>,
+
     /// The command to run and its arguments (after `--` when they start with `-`).
     #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true)]
     pub command: Vec<OsString>,

@@ -12,6 +12,17 @@ use std::process::Command;
 /// Set in the command's environment to the profile's name; its presence refuses nesting.
 const EXEC_MARKER: &str = "COGNITO_REFRESH_EXEC";
 
+/// Variables the tool reads long-lived secrets from (besides a profile's `client_secret_env`):
+/// the command does not get them, unless `--pass-env` names them. It gets the access and ID
+/// tokens, which expire within the hour, instead.
+const SECRET_VARIABLES: [&str; 5] = [
+    "COGNITO_REFRESH_TOKEN",
+    "COGNITO_CLIENT_SECRET",
+    "COGNITO_PASSWORD",
+    "COGNITO_NEW_PASSWORD",
+    "COGNITO_MFA_CODE",
+];
+
 pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     if !args.allow_nested
         && let Some(outer) = std::env::var_os(EXEC_MARKER)
@@ -54,6 +65,14 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .env(EXEC_MARKER, &chosen.name);
     if let Some(id) = &entry.id_token {
         command.env("COGNITO_ID_TOKEN", id.expose_secret());
+    }
+    let client_secret_env = chosen
+        .profile()
+        .and_then(|p| p.client_secret_env.as_deref());
+    for name in SECRET_VARIABLES.into_iter().chain(client_secret_env) {
+        if !args.pass_env.iter().any(|kept| kept == name) {
+            command.env_remove(name);
+        }
     }
     let name = program.to_string_lossy().into_owned();
     run_replacing(command, &name)

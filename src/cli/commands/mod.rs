@@ -13,7 +13,7 @@ pub mod token;
 
 pub use crate::cli::ctx::Ctx;
 use crate::cli::settings::Settings;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use cognito_refresh::{Error as CoreError, RefreshOptions};
 use std::io::{self, Write};
 
@@ -31,11 +31,41 @@ pub fn given_options(ctx: &Ctx, settings: &Settings) -> Result<RefreshOptions> {
     settings.options(refresh_token, &secrets)
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
+/// Writes to stdout. When that fails (a pipe whose reader is gone, a full disk), the output was
+/// not delivered: the command fails with [`StdoutFailed`], whose exit code is its own.
 pub fn write_stdout(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| anyhow!("writing to standard output: {e}")),
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| StdoutFailed(e).into())
+}
+
+/// Standard output could not be written: what the command was to print was not delivered
+/// (tokens a profile's store holds are kept there all the same).
+#[derive(Debug)]
+pub struct StdoutFailed(io::Error);
+
+impl StdoutFailed {
+    /// The exit code (README, Exit codes): none of the error kinds, as nothing went wrong
+    /// with the tokens or the command line.
+    pub const EXIT_CODE: u8 = 6;
+}
+
+impl std::fmt::Display for StdoutFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.kind() == io::ErrorKind::BrokenPipe {
+            write!(
+                f,
+                "standard output is closed (nothing reads the pipe): the output was not delivered"
+            )
+        } else {
+            write!(
+                f,
+                "cannot write to standard output ({}): the output was not delivered",
+                self.0
+            )
+        }
     }
 }
+
+impl std::error::Error for StdoutFailed {}

@@ -24,9 +24,18 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
     settings.warn_secrets_on_command_line(log);
 
     let mut stdin = StdinOnce::default();
-    let refresh_token = match settings.read_refresh_token(&mut stdin)? {
-        Some(token) => token,
-        None if !std::io::stdin().is_terminal() => {
+    let given = settings.read_refresh_token(&mut stdin)?;
+    let (access_token, id_token) = settings.read_session_tokens(&mut stdin)?;
+    let refresh_token = match (given, stdin.taken_by()) {
+        (Some(token), _) => token,
+        (None, Some(other)) => {
+            return Err(CoreError::usage(format!(
+                "no refresh token: standard input gives the {other}; set COGNITO_REFRESH_TOKEN, \
+                 or pass --refresh-token-file PATH"
+            ))
+            .into());
+        }
+        (None, None) if !std::io::stdin().is_terminal() => {
             let token = read_limited(std::io::stdin().lock(), "standard input")?;
             if token.expose_secret().is_empty() {
                 return Err(CoreError::usage(
@@ -37,7 +46,7 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
             }
             token
         }
-        None => {
+        (None, None) => {
             return Err(CoreError::usage(
                 "no refresh token: pipe it to standard input, set COGNITO_REFRESH_TOKEN, or pass \
                  --refresh-token-file PATH",
@@ -55,8 +64,8 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
             chosen.config.path.display()
         ))
     })?;
-    let access = token_claims(settings.access_token.as_ref(), "access token")?;
-    let id = token_claims(settings.id_token.as_ref(), "ID token")?;
+    let access = token_claims(access_token.as_ref(), "access token")?;
+    let id = token_claims(id_token.as_ref(), "ID token")?;
     for (claims, what) in [(&access, "access token"), (&id, "ID token")] {
         if let Some(other) = claims.as_ref().and_then(Claims::client_id)
             && other != client_id
@@ -80,11 +89,11 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
 
     let mut entry = Entry::new(client_id, refresh_token);
     entry.expires_at = access.as_ref().and_then(Claims::expires);
-    if settings.access_token.is_some() && entry.expires_at.is_none() {
+    if access_token.is_some() && entry.expires_at.is_none() {
         return Err(CoreError::usage("the access token given has no exp claim").into());
     }
-    entry.access_token = settings.access_token;
-    entry.id_token = settings.id_token;
+    entry.access_token = access_token;
+    entry.id_token = id_token;
     entry.device_key = value(&settings.device_key);
     save(&chosen, entry, log)
 }
