@@ -202,7 +202,8 @@ pub(crate) fn temp_prefix(name: &str) -> String {
     format!(".{name}.")
 }
 
-fn parent(path: &Path) -> &Path {
+/// The directory holding `path` (`.` for a bare file name).
+pub(crate) fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
