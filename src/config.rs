@@ -13,7 +13,7 @@
 
 use crate::Error;
 use crate::api::RefreshApi;
-use crate::files::{self, Replacement};
+use crate::files::{self, Replacement, Trust};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -228,6 +228,7 @@ fn read_text(path: &Path) -> Result<Option<(String, bool)>, Error> {
             path.display()
         )));
     }
+    check_trusted(path, &meta)?;
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -245,6 +246,33 @@ fn read_text(path: &Path) -> Result<Option<(String, bool)>, Error> {
         ))
     })?;
     Ok(Some((text, files::readable_by_others(&meta))))
+}
+
+/// Refuses a config file that someone else could have written: it says where the refresh
+/// token is sent and which file is read as the client secret. The file, the directory holding
+/// it, and (through a symbolic link) the directory of the file it names must belong to this
+/// user or to root, and be writable by no one else.
+fn check_trusted(path: &Path, meta: &fs::Metadata) -> Result<(), Error> {
+    files::check_trust(path, meta, "config file", Trust::Settings)?;
+    check_dir(files::parent(path))?;
+    if let Ok(real) = fs::canonicalize(path)
+        && real != path
+    {
+        check_dir(files::parent(&real))?;
+    }
+    Ok(())
+}
+
+/// Refuses a directory of the config file that someone else could write to (and so replace
+/// the file).
+fn check_dir(dir: &Path) -> Result<(), Error> {
+    let meta = fs::metadata(dir).map_err(|e| {
+        files::io_error(
+            format!("cannot read the config directory {}", dir.display()),
+            &e,
+        )
+    })?;
+    files::check_trust(dir, &meta, "config directory", Trust::Settings)
 }
 
 /// The profiles of a config file's text, checked as [`Config::load`] checks them; `path` only
@@ -328,6 +356,7 @@ pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, E
         _ => PathBuf::from("."),
     };
     files::create_private_dir(&dir, "config directory")?;
+    check_dir(&dir)?;
     // One writer at a time: concurrent first uses of two new profiles must not lose one.
     let lock_name = format!(
         ".{}.lock",
@@ -502,6 +531,50 @@ mod tests {
         let e = c.client_secret("ci").unwrap_err();
         assert!(e.to_string().contains("chmod 600"), "{e}");
         assert!(!e.to_string().contains("literal-secret-2"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_and_directories_others_can_write_are_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("conf");
+        fs::create_dir(&conf).unwrap();
+        let path = conf.join("config.toml");
+        fs::write(&path, "[profiles.ci]\nclient_id = \"c1\"\n").unwrap();
+        let chmod = |p: &Path, mode| fs::set_permissions(p, fs::Permissions::from_mode(mode));
+        // Readable by others is fine: no secret in it.
+        chmod(&path, 0o644).unwrap();
+        chmod(&conf, 0o755).unwrap();
+        Config::load(&path).unwrap();
+        for (p, mode, fix) in [
+            (&path, 0o664, "config file"),
+            (&path, 0o646, "config file"),
+            (&conf, 0o775, "config directory"),
+            (&conf, 0o1777, "config directory"),
+        ] {
+            chmod(p, mode).unwrap();
+            let e = Config::load(&path).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Usage);
+            let m = e.to_string();
+            assert!(
+                m.contains(fix) && m.contains("writable by group or others"),
+                "{m}"
+            );
+            assert!(
+                m.contains(&p.display().to_string()) && m.contains("chmod go-w"),
+                "{m}"
+            );
+            assert!(add_profile(&path, "new", &Profile::default()).is_err());
+            chmod(p, if p == &path { 0o600 } else { 0o700 }).unwrap();
+        }
+        // Through a symbolic link, the directory of the file it names counts too.
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        Config::load(&link).unwrap();
+        chmod(&conf, 0o777).unwrap();
+        let e = Config::load(&link).unwrap_err();
+        assert!(e.to_string().contains(&conf.display().to_string()), "{e}");
     }
 
     #[test]

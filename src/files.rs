@@ -3,7 +3,7 @@
 
 use crate::Error;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Creates `dir` and its missing parents, each 0700 (readable by the owner alone).
@@ -17,34 +17,68 @@ pub(crate) fn create_private_dir(dir: &Path, what: &str) -> Result<(), Error> {
         .map_err(|e| io_error(format!("cannot create the {what} {}", dir.display()), &e))
 }
 
+/// How far a file must be kept from other users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trust {
+    /// It holds secrets (the token store): this user's alone, and neither readable nor writable
+    /// by group or others.
+    Private,
+    /// It decides where secrets go (the config file: endpoints, the client secret's file):
+    /// this user's or root's, and writable by no one else. Others may read it.
+    Settings,
+}
+
 /// Refuses a file or directory that group or others may read or write, or that another user
 /// owns: it holds, or will hold, secrets.
-#[cfg(unix)]
 pub(crate) fn check_private(path: &Path, meta: &fs::Metadata, what: &str) -> Result<(), Error> {
+    check_trust(path, meta, what, Trust::Private)
+}
+
+/// Refuses a file or directory that is not kept from other users as far as `trust` asks.
+#[cfg(unix)]
+pub(crate) fn check_trust(
+    path: &Path,
+    meta: &fs::Metadata,
+    what: &str,
+    trust: Trust,
+) -> Result<(), Error> {
     use std::os::unix::fs::MetadataExt as _;
     let mode = meta.mode() & 0o7777;
     let uid = rustix::process::geteuid().as_raw();
-    if meta.uid() != uid {
+    let owner_ok = meta.uid() == uid || (trust == Trust::Settings && meta.uid() == 0);
+    if !owner_ok {
+        let whom = match trust {
+            Trust::Private => format!("not to you (user id {uid})"),
+            Trust::Settings => format!("neither to you (user id {uid}) nor to root"),
+        };
         return Err(Error::usage(format!(
-            "the {what} {} belongs to user id {}, not to you (user id {uid}): refusing to use it",
+            "the {what} {} belongs to user id {}, {whom}: refusing to use it",
             path.display(),
             meta.uid()
         )));
     }
-    if mode & 0o077 != 0 {
-        let fix = if meta.is_dir() { "700" } else { "600" };
-        return Err(Error::usage(format!(
-            "the {what} {} is accessible to group or others (mode {mode:04o}): it holds secrets; \
-             run `chmod {fix} {}`",
+    match trust {
+        Trust::Private if mode & 0o077 != 0 => {
+            let fix = if meta.is_dir() { "700" } else { "600" };
+            Err(Error::usage(format!(
+                "the {what} {} is accessible to group or others (mode {mode:04o}): it holds \
+                 secrets; run `chmod {fix} {}`",
+                path.display(),
+                path.display()
+            )))
+        }
+        Trust::Settings if mode & 0o022 != 0 => Err(Error::usage(format!(
+            "the {what} {} is writable by group or others (mode {mode:04o}): whoever can \
+             change it can send your tokens elsewhere; run `chmod go-w {}`",
             path.display(),
             path.display()
-        )));
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(not(unix))]
-pub(crate) fn check_private(_: &Path, _: &fs::Metadata, _: &str) -> Result<(), Error> {
+pub(crate) fn check_trust(_: &Path, _: &fs::Metadata, _: &str, _: Trust) -> Result<(), Error> {
     Ok(())
 }
 
@@ -108,12 +142,30 @@ impl Replacement {
         })
     }
 
-    /// Writes `bytes` and puts them in place.
+    /// Allocates `len` bytes of disk to the temporary file now, so that writing up to that
+    /// much later cannot fail for lack of space: what is written then (a refresh token the
+    /// server has just rotated) exists nowhere else. Fails, changing nothing worth keeping,
+    /// when the disk has not that much room.
+    pub(crate) fn reserve(&mut self, len: u64, what: &str) -> Result<(), Error> {
+        let fail = |e: &io::Error| {
+            io_error(
+                format!("cannot reserve room for the {what} {}", self.dest.display()),
+                e,
+            )
+        };
+        allocate(self.temp.as_file_mut(), len).map_err(|e| fail(&e))
+    }
+
+    /// Writes `bytes` (over the room reserved, if any) and puts them in place.
     pub(crate) fn commit(mut self, bytes: &[u8], what: &str) -> Result<(), Error> {
         let dest = self.dest;
         let fail =
             |e: &io::Error| io_error(format!("cannot write the {what} {}", dest.display()), e);
-        self.temp.write_all(bytes).map_err(|e| fail(&e))?;
+        let file = self.temp.as_file_mut();
+        file.seek(io::SeekFrom::Start(0)).map_err(|e| fail(&e))?;
+        file.write_all(bytes).map_err(|e| fail(&e))?;
+        // Shortening a file never needs room.
+        file.set_len(bytes.len() as u64).map_err(|e| fail(&e))?;
         self.temp.as_file().sync_all().map_err(|e| fail(&e))?;
         failpoint("before-rename");
         self.temp.persist(&dest).map_err(|e| fail(&e.error))?;
@@ -122,12 +174,36 @@ impl Replacement {
     }
 }
 
+/// Gives `file` (empty) `len` bytes of allocated disk blocks: `fallocate` where the file
+/// system has it, else zeros written and flushed. A sparse file (`set_len`) would not do: its
+/// blocks are allocated only when written, which is when the disk may be full.
+fn allocate(file: &mut fs::File, len: u64) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    match rustix::fs::fallocate(&*file, rustix::fs::FallocateFlags::empty(), 0, len) {
+        Ok(()) => return Ok(()),
+        Err(e) if e == rustix::io::Errno::NOSPC || e == rustix::io::Errno::FBIG => {
+            return Err(e.into());
+        }
+        // Not supported here (or for this file): write the blocks instead.
+        Err(_) => {}
+    }
+    let zeros = [0u8; 8192];
+    let mut left = len;
+    while left > 0 {
+        let n = usize::try_from(left.min(zeros.len() as u64)).unwrap_or(zeros.len());
+        file.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()
+}
+
 /// Temporary files of `name` start with this: `.<name>.` (hidden, and easy to recognise).
 pub(crate) fn temp_prefix(name: &str) -> String {
     format!(".{name}.")
 }
 
-fn parent(path: &Path) -> &Path {
+/// The directory holding `path` (`.` for a bare file name).
+pub(crate) fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 /// Larger than any store file: tokens are a few KiB.
 const MAX_STORE_BYTES: u64 = 1024 * 1024;
 
+/// The room reserved, beyond the current entry's size, for what a refresh or a sign-in may
+/// add: new tokens with more claims, a device. Tokens are a few KiB.
+const RESERVED_ROOM: u64 = 64 * 1024;
+
 /// A token store directory.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -176,18 +180,35 @@ impl Store {
     }
 
     /// Starts replacing a profile's file: the temporary file is created now, which proves the
-    /// directory writable before anything worth keeping (a rotated refresh token) exists.
-    /// Temporary files that a process which died while holding the lock left behind are removed.
-    pub fn begin_save(&self, lock: &ProfileLock) -> Result<PendingSave, Error> {
+    /// directory writable before anything worth keeping (a rotated refresh token) exists, and
+    /// given room for an entry the size of `like` and 64 KiB more, so that the
+    /// write after a refresh cannot fail for a full disk. Temporary files that a process which
+    /// died while holding the lock left behind are removed.
+    pub fn begin_save(
+        &self,
+        lock: &ProfileLock,
+        like: Option<&Entry>,
+    ) -> Result<PendingSave, Error> {
+        let size = match like {
+            Some(entry) => encode(entry, &self.path(&lock.profile))?.len() as u64,
+            None => 0,
+        };
+        self.begin(lock, size + RESERVED_ROOM)
+    }
+
+    fn begin(&self, lock: &ProfileLock, reserve: u64) -> Result<PendingSave, Error> {
         let path = self.path(&lock.profile);
         self.remove_stale_temporaries(&lock.profile);
-        let replacement = Replacement::begin(&path, "token store file")?;
+        let mut replacement = Replacement::begin(&path, "token store file")?;
+        if reserve > 0 {
+            replacement.reserve(reserve, "token store file")?;
+        }
         Ok(PendingSave { replacement, path })
     }
 
     /// Writes a profile's tokens, under its lock.
     pub fn save(&self, lock: &ProfileLock, entry: &Entry) -> Result<(), Error> {
-        self.begin_save(lock)?.commit(entry)
+        self.begin(lock, 0)?.commit(entry)
     }
 
     fn remove_stale_temporaries(&self, profile: &str) {
@@ -255,15 +276,17 @@ pub struct PendingSave {
 
 impl PendingSave {
     pub fn commit(self, entry: &Entry) -> Result<(), Error> {
-        let bytes = serde_json::to_vec_pretty(&EntryFile::from_entry(entry)).map_err(|e| {
-            Error::new(
-                ErrorKind::Other,
-                format!(
-                    "cannot encode the token store file {}: {e}",
-                    self.path.display()
-                ),
-            )
-        })?;
+        let bytes = encode(entry, &self.path)?;
         self.replacement.commit(&bytes, "token store file")
     }
+}
+
+/// An entry as its file holds it.
+fn encode(entry: &Entry, path: &Path) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec_pretty(&EntryFile::from_entry(entry)).map_err(|e| {
+        Error::new(
+            ErrorKind::Other,
+            format!("cannot encode the token store file {}: {e}", path.display()),
+        )
+    })
 }

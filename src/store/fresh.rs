@@ -96,7 +96,7 @@ where
     if !policy.force && entry.is_fresh(policy.need, policy.min_ttl, now_unix()) {
         return Ok((entry, Outcome::RefreshedByAnother));
     }
-    let pending = store.begin_save(&lock)?;
+    let pending = store.begin_save(&lock, Some(&entry))?;
     let tokens = refresh(&entry)?;
     entry.update(&tokens);
     pending.commit(&entry)?;

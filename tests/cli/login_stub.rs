@@ -223,3 +223,72 @@ async fn a_wrong_code_exits_3() {
     );
     assert_stderr_contains(&out, "CodeMismatchException");
 }
+
+/// `login --profile ci` with the config file and store of `p`, signing in with a password at
+/// `server`.
+fn login_into(p: &Profiles, server: &MockServer) -> assert_cmd::Command {
+    let mut cmd = p.cmd();
+    cmd.args(["login", "--profile", "ci", "--flow", "password"])
+        .args(["--client-id", CLIENT, "--region", "eu-west-1"])
+        .args(["--username", "alice", "--endpoint-url", &server.uri()])
+        .env("COGNITO_PASSWORD", PASSWORD);
+    cmd
+}
+
+/// Bug: `login` signed in before it looked at the store: a read-only store discarded the new
+/// session (and a confirmed device's password) after the sign-in had succeeded. The store is
+/// now proved writable first: exit 2 naming it, and nothing sent.
+#[tokio::test]
+async fn login_into_a_read_only_store_fails_before_signing_in() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = MockServer::start().await;
+    wire::mount(&server, INITIATE_AUTH, signed_in()).await;
+    let p = Profiles::new();
+    std::fs::create_dir_all(p.store()).unwrap();
+    let chmod = |mode| {
+        std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    chmod(0o500);
+    let out = run_failing(&mut login_into(&p, &server), 2, &[PASSWORD]);
+    assert_stderr_contains(&out, "read-only");
+    assert_stderr_contains(&out, &p.store().display().to_string());
+    assert!(wire::requests(&server).await.is_empty(), "nothing was sent");
+
+    chmod(0o700);
+    run(&mut login_into(&p, &server), 0);
+    assert_eq!(p.entry("ci")["refresh_token"], "stub-refresh-token");
+    assert_eq!(wire::requests(&server).await.len(), 1);
+}
+
+/// Bug: `login` took the profile's lock only to save, after signing in: it signed in while
+/// another process was refreshing the same profile. It now waits for the lock first.
+#[tokio::test]
+async fn login_waits_for_the_profile_lock_before_signing_in() {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let server = MockServer::start().await;
+    wire::mount(&server, INITIATE_AUTH, signed_in()).await;
+    let p = Profiles::new();
+    std::fs::create_dir_all(p.store()).unwrap();
+    std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(p.store().join("ci.lock"))
+        .unwrap();
+    held.lock().unwrap();
+
+    let mut cmd = login_into(&p, &server);
+    let login = std::thread::spawn(move || cmd.output().expect("the binary runs"));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        wire::requests(&server).await.is_empty(),
+        "signed in while another process held the lock"
+    );
+    drop(held);
+    let out = login.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(wire::requests(&server).await.len(), 1);
+    assert_eq!(p.entry("ci")["refresh_token"], "stub-refresh-token");
+}

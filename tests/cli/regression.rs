@@ -1,7 +1,7 @@
 //! One test per reported bug, each named after what went wrong, so that it stays fixed.
 
 use crate::support::cognito_local::cognito_local;
-use crate::support::jwt;
+use crate::support::{jwt, wire};
 use crate::util::*;
 use serde_json::json;
 use std::path::Path;
@@ -495,4 +495,68 @@ async fn session_tokens_are_read_from_files_or_standard_input() {
             &format!("{flag} on the command line can be read by other local users"),
         );
     }
+}
+
+/// Bug: the config file was trusted whoever could write it. Another local user who could change
+/// it (or the directory holding it) redirected the refresh token to any endpoint, or had any
+/// file the user can read sent as the client secret. A config file or directory that group or
+/// others can write, or that belongs to neither the user nor root, is now refused: exit 2, one
+/// line naming it, and nothing sent.
+#[tokio::test]
+async fn a_config_file_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    let p = Profiles::new();
+    // `store` creates the config file: what it creates passes the check.
+    p.store_expired(&server.uri(), RT);
+    let token = || {
+        let mut cmd = p.cmd();
+        cmd.args(["token", "--profile", "ci", "--force"]);
+        cmd
+    };
+    run(&mut token(), 0);
+    let config = p.config();
+    let dir = config.parent().unwrap().to_path_buf();
+    let chmod = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let refused = |named: &Path, says: &str| {
+        let out = run_failing(&mut token(), 2, &[RT]);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&named.display().to_string()), "{err}");
+        assert!(err.contains(says), "{err}");
+    };
+    for (path, mode, fixed) in [
+        (&config, 0o620, 0o600),
+        (&config, 0o602, 0o600),
+        (&dir, 0o770, 0o700),
+        (&dir, 0o1777, 0o700),
+    ] {
+        chmod(path, mode);
+        refused(path, "writable by group or others");
+        chmod(path, fixed);
+    }
+    // Readable by others is not refused: the file holds no secret (a literal client_secret is
+    // refused on its own).
+    chmod(&config, 0o644);
+    run(&mut token(), 0);
+    chmod(&config, 0o600);
+    // Another user's file: only root can give it away.
+    let mine = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&config).unwrap());
+    let mut accepted = 2;
+    match std::os::unix::fs::chown(&config, Some(65534), None) {
+        Ok(()) => {
+            refused(&config, "belongs to user id 65534");
+            std::os::unix::fs::chown(&config, Some(mine), None).unwrap();
+            run(&mut token(), 0);
+            accepted += 1;
+        }
+        Err(_) => without_root("a config file owned by another user"),
+    }
+    let sent = wire::requests(&server).await.len();
+    assert_eq!(
+        sent, accepted,
+        "one refresh per accepted call, none for a refused one"
+    );
 }

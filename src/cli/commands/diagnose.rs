@@ -38,10 +38,12 @@ pub fn run(args: DiagnoseArgs, ctx: &Ctx) -> Result<()> {
     let settings = settings.with_stored(&entry);
     log.info(&settings.describe(Some(&chosen.name)));
     let options = settings.options(entry.refresh_token.clone(), &secrets)?;
+    // Begun before the refresh, its room reserved: a rotated token cannot be lost to a full disk.
+    let pending = chosen.store.begin_save(&lock, Some(&entry))?;
     report_on(&args, options, ctx, |rotated| {
         entry.refresh_token = rotated.clone();
         entry.rotation = Some(true);
-        chosen.store.save(&lock, &entry)?;
+        pending.commit(&entry)?;
         log.notice(&format!(
             "the rotated refresh token was saved in profile {}'s store",
             chosen.name

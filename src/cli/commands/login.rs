@@ -67,9 +67,17 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
                  profile)",
             )
         })?;
-    let stored = match &chosen {
-        Some(c) => c.store.load(&c.name)?,
-        None => None,
+    // The profile's lock is taken, and its store proved writable (the new file begun, its room
+    // reserved), before anything is sent: a session, or a confirmed device's password, that
+    // could not be kept would be lost.
+    let (lock, pending, stored) = match &chosen {
+        Some(c) => {
+            let lock = c.store.lock(&c.name, Duration::from_secs(30))?;
+            let stored = c.store.load(&c.name)?;
+            let pending = c.store.begin_save(&lock, stored.as_ref())?;
+            (Some(lock), Some(pending), stored)
+        }
+        None => (None, None, None),
     };
     let device = stored
         .as_ref()
@@ -147,7 +155,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         }
     }
 
-    if let Some(chosen) = &chosen {
+    if let (Some(chosen), Some(pending)) = (&chosen, pending) {
         let refresh_token = tokens.refresh_token.clone().ok_or_else(|| {
             CoreError::new(ErrorKind::Other, "the sign-in returned no refresh token")
         })?;
@@ -158,8 +166,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         entry.device_key = kept_device.as_ref().map(|d| d.device_key.clone());
         entry.device_group_key = kept_device.as_ref().map(|d| d.device_group_key.clone());
         entry.device_password = kept_device.as_ref().map(|d| d.device_password.clone());
-        let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;
-        chosen.store.save(&lock, &entry)?;
+        pending.commit(&entry)?;
         drop(lock);
         log.notice(&format!(
             "signed in as {}; tokens saved for profile {} in {}",
