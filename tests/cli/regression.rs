@@ -192,3 +192,100 @@ async fn diagnose_api_oauth2_reaches_the_token_endpoint() {
     let fix = refresh.fix.as_deref().unwrap_or_default();
     assert!(fix.contains("sign in again"), "{refresh:#?}");
 }
+
+/// Bug: an error type that echoes the request printed the refresh token: the code of an SDK
+/// error (`__type`, `x-amzn-ErrorType`) was shown as the server sent it, only the message was
+/// scrubbed. A stub whose error type and message repeat the refresh token and the SECRET_HASH:
+/// neither reaches the output.
+#[tokio::test]
+async fn an_error_type_echoing_the_request_is_scrubbed() {
+    use crate::support::wire::{self, EchoError, REFRESH_TOKEN};
+    let server = wire::answering(EchoError(|b| {
+        let p = &b["AuthParameters"];
+        format!("{}{}", p["REFRESH_TOKEN"], p["SECRET_HASH"]).replace('"', "")
+    }))
+    .await;
+    // printf '%s' alice4f1example | openssl dgst -sha256 -hmac s3cr3t -binary | base64
+    let hash = "ejcceE7pHGV30VHJNvrOmIOGFIyYoKkjpJQx8OL1E0w=";
+    let out = run_failing(
+        against_stub("refresh", &server.uri())
+            .args(["--username", "alice", "-v"])
+            .env("COGNITO_CLIENT_SECRET", "s3cr3t"),
+        1,
+        &[REFRESH_TOKEN, hash, "s3cr3t"],
+    );
+    assert_stderr_contains(&out, "(redacted)");
+}
+
+/// Bug: the token endpoint's `error` field was shown as sent: an `error` that echoes the
+/// request printed the refresh token (only `error_description` was scrubbed).
+#[tokio::test]
+async fn a_token_endpoint_error_echoing_the_refresh_token_is_scrubbed() {
+    use crate::support::wire::{CLIENT, REFRESH_TOKEN};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let echo = json!({"error": format!("bad_{REFRESH_TOKEN}"), "error_description": REFRESH_TOKEN});
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(echo.to_string(), "application/json"))
+        .mount(&server)
+        .await;
+    let out = run_failing(
+        bin()
+            .args(["refresh", "--api", "oauth2", "--client-id", CLIENT, "-v"])
+            .args(["--domain", &server.uri()])
+            .env("COGNITO_REFRESH_TOKEN", REFRESH_TOKEN),
+        1,
+        &[REFRESH_TOKEN],
+    );
+    assert_stderr_contains(&out, "bad_(redacted)");
+}
+
+/// The `login` of the sign-in tests below: USER_PASSWORD_AUTH as alice, with a client secret.
+fn login_with_secret(server: &wiremock::MockServer) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.args(["login", "--print", "--flow", "password", "-v"])
+        .args(["--client-id", CLIENT, "--region", "eu-west-1"])
+        .args(["--username", "alice", "--endpoint-url", &server.uri()])
+        .env("COGNITO_PASSWORD", "Corr3ct-Horse-Battery")
+        .env("COGNITO_CLIENT_SECRET", "s3cr3t");
+    cmd
+}
+
+/// Bug: sign-in scrubbed the password and the client secret from Cognito's answers, but not
+/// the SECRET_HASH it sent nor the MFA code: a server echoing them printed them. A stub that
+/// echoes SECRET_HASH in the error of InitiateAuth, then one that asks for a TOTP code and
+/// echoes it in the error of RespondToAuthChallenge: neither reaches the output.
+#[tokio::test]
+async fn sign_in_errors_echoing_the_secret_hash_or_the_mfa_code_are_scrubbed() {
+    use crate::support::wire::{self, EchoError};
+    // printf '%s' alice4f1example | openssl dgst -sha256 -hmac s3cr3t -binary | base64
+    let hash = "ejcceE7pHGV30VHJNvrOmIOGFIyYoKkjpJQx8OL1E0w=";
+    let secrets = ["Corr3ct-Horse-Battery", "s3cr3t", hash, "402917"];
+    let server = wire::answering(EchoError(|b| {
+        b["AuthParameters"]["SECRET_HASH"]
+            .as_str()
+            .unwrap_or("")
+            .into()
+    }))
+    .await;
+    let out = run_failing(&mut login_with_secret(&server), 1, &secrets);
+    assert_stderr_contains(&out, "(redacted)");
+
+    let server = wiremock::MockServer::start().await;
+    let totp = json!({"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s",
+                      "ChallengeParameters": {}});
+    wire::mount(&server, "InitiateAuth", wire::ok(totp)).await;
+    let echo = EchoError(|b| {
+        let code = &b["ChallengeResponses"]["SOFTWARE_TOKEN_MFA_CODE"];
+        format!("Code{}", code.as_str().unwrap_or(""))
+    });
+    wire::mount(&server, "RespondToAuthChallenge", echo).await;
+    let out = run_failing(
+        login_with_secret(&server).env("COGNITO_MFA_CODE", "402917"),
+        1,
+        &secrets,
+    );
+    assert_stderr_contains(&out, "(redacted)");
+}
