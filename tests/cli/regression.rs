@@ -289,3 +289,44 @@ async fn sign_in_errors_echoing_the_secret_hash_or_the_mfa_code_are_scrubbed() {
     );
     assert_stderr_contains(&out, "(redacted)");
 }
+
+/// Bug: `diagnose --inspect` called rotation with no grace period fine ("ok"), though a process
+/// stopped between Cognito's rotation and the save of the new refresh token then loses the
+/// session. Against a stub whose app client rotates with RetryGracePeriodSeconds 0, the check
+/// warns and says to give the client a grace period.
+#[tokio::test]
+async fn diagnose_warns_of_rotation_without_a_grace_period() {
+    use crate::support::wire::{self, POOL, REFRESH_TOKEN, with};
+    let server = wiremock::MockServer::start().await;
+    let rotated = with(
+        wire::tokens(),
+        json!({"RefreshToken": "rotated-rt-0c1d2e3f"}),
+    );
+    wire::mount(
+        &server,
+        "GetTokensFromRefreshToken",
+        wire::auth_result(rotated),
+    )
+    .await;
+    let client = json!({"UserPoolClient": {
+        "UserPoolId": POOL, "ClientId": CLIENT, "ClientName": "web",
+        "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"],
+        "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+    }});
+    wire::mount(&server, "DescribeUserPoolClient", wire::ok(client)).await;
+    let pool = json!({"UserPool": {"Id": POOL}});
+    wire::mount(&server, "DescribeUserPool", wire::ok(pool)).await;
+    let out = run(
+        against_stub("diagnose", &server.uri())
+            .args(["--api", "get-tokens", "--inspect", "-o", "json"])
+            .args(["--user-pool-id", POOL])
+            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "dummy-secret-access-key"),
+        0,
+    );
+    assert_no_secrets(&out, &[REFRESH_TOKEN, "dummy-secret-access-key"]);
+    let r = report(&out);
+    let rotation = r.assert_status("client.rotation", CheckStatus::Warning);
+    let fix = rotation.fix.as_deref().unwrap_or_default();
+    assert!(fix.contains("grace period"), "{rotation:#?}");
+}
