@@ -330,3 +330,53 @@ async fn diagnose_warns_of_rotation_without_a_grace_period() {
     let fix = rotation.fix.as_deref().unwrap_or_default();
     assert!(fix.contains("grace period"), "{rotation:#?}");
 }
+
+/// Bug: `diagnose --profile ci` for a profile of the config file with nothing stored said the
+/// profile was "not in the config file". It now says the profile has no stored session, and
+/// how to save one (exit 2).
+#[test]
+fn diagnose_profile_with_nothing_stored_says_so() {
+    let p = Profiles::new();
+    p.write_config(&format!(
+        "[profiles.ci]\nclient_id = \"{CLIENT}\"\nregion = \"eu-west-1\"\n"
+    ));
+    let out = run_failing(p.cmd().args(["diagnose", "--profile", "ci"]), 2, &[]);
+    let err = stderr(&out);
+    assert!(err.contains("profile ci has no stored session"), "{err}");
+    assert!(!err.contains("not in the config file"), "{err}");
+    assert!(err.contains("store --profile ci"), "{err}");
+}
+
+/// Bug: `diagnose --profile ci` diagnosed COGNITO_REFRESH_TOKEN from the environment (which may
+/// hold a token rotated out long ago) instead of the profile's stored refresh token, which
+/// `refresh --profile` uses. Only the stored one reaches the stub now.
+#[tokio::test]
+async fn diagnose_profile_uses_the_stored_refresh_token_not_the_environment() {
+    use crate::support::wire;
+    let server = wiremock::MockServer::start().await;
+    for operation in ["InitiateAuth", "GetTokensFromRefreshToken"] {
+        wire::mount(&server, operation, wire::auth_result(wire::tokens())).await;
+    }
+    let p = Profiles::new();
+    p.store_expired(&server.uri(), RT);
+    let stale = "rt-from-the-environment-rotated-out";
+    let out = run(
+        p.cmd()
+            .args(["diagnose", "--profile", "ci", "-o", "json"])
+            .env("COGNITO_REFRESH_TOKEN", stale),
+        0,
+    );
+    assert_no_secrets(&out, &[RT, stale]);
+    let sent: Vec<_> = wire::requests(&server)
+        .await
+        .iter()
+        .map(|r| {
+            wire::body(r)["RefreshToken"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert!(!sent.is_empty());
+    assert!(sent.iter().all(|t| t == RT), "{sent:?}");
+}
