@@ -380,3 +380,28 @@ async fn diagnose_profile_uses_the_stored_refresh_token_not_the_environment() {
     assert!(!sent.is_empty());
     assert!(sent.iter().all(|t| t == RT), "{sent:?}");
 }
+
+/// Bug: a config file error repeated a value in backticks (`unknown variant`, `invalid type:
+/// integer`): a secret put in the wrong key was printed. The error still names the file, the
+/// line and the key, and never the value.
+#[test]
+fn config_errors_do_not_repeat_values() {
+    let p = Profiles::new();
+    for (text, says) in [
+        (
+            "[profiles.ci]\napi = \"cfg-secret-5b1e\"\n",
+            "initiate-auth",
+        ),
+        ("[profiles.ci]\nclient_id = 0x5b1e0c7a\n", "string"),
+        ("[profiles.ci]\nregion = \"cfg-secret-5b1e\n", "line 2"),
+    ] {
+        p.write_config(text);
+        let out = run_failing(
+            p.cmd().args(["token", "--profile", "ci"]),
+            2,
+            &["cfg-secret-5b1e", "5b1e0c7a", "1528695930"],
+        );
+        assert_stderr_contains(&out, "line 2");
+        assert_stderr_contains(&out, says);
+    }
+}
