@@ -405,3 +405,18 @@ fn config_errors_do_not_repeat_values() {
         assert_stderr_contains(&out, says);
     }
 }
+
+/// Bug: a value passed as a stray argument (`refresh "$TOKEN"`, or the token where a
+/// subcommand belongs) was repeated in the usage error. The error (exit 2) leaves it out.
+#[test]
+fn a_stray_argument_is_not_repeated_in_the_usage_error() {
+    for args in [
+        &["refresh", RT][..],
+        &[RT],
+        &["refresh", "--client-id", CLIENT, RT],
+    ] {
+        let out = run(bin().args(args), 2);
+        assert_no_secrets(&out, &[RT]);
+        assert_stderr_contains(&out, "not shown");
+    }
+}
