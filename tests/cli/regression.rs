@@ -420,3 +420,72 @@ fn a_stray_argument_is_not_repeated_in_the_usage_error() {
         assert_stderr_contains(&out, "not shown");
     }
 }
+
+/// The config file of the store tests below: profile `ci` of the stubs' app client.
+fn private_store(p: &Profiles) {
+    use std::os::unix::fs::PermissionsExt as _;
+    p.write_config(&format!(
+        "[profiles.ci]\nclient_id = \"{CLIENT}\"\nregion = \"eu-west-1\"\n"
+    ));
+    std::fs::create_dir_all(p.store()).unwrap();
+    std::fs::set_permissions(p.store(), std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+/// Bug: a FIFO at a profile's store file made `token --profile ci` wait forever in open(). A
+/// FIFO at the store file or at the lock file is now refused at once (exit 2), naming it.
+#[test]
+fn a_fifo_at_a_store_path_is_refused_without_blocking() {
+    let p = Profiles::new();
+    private_store(&p);
+    for (name, args) in [
+        ("ci.json", &["token", "--profile", "ci"][..]),
+        ("ci.lock", &["store", "--profile", "ci"]),
+    ] {
+        let fifo = p.store().join(name);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let out = run_failing(
+            p.cmd()
+                .args(args)
+                .env("COGNITO_REFRESH_TOKEN", RT)
+                .timeout(Duration::from_secs(10)),
+            2,
+            &[RT],
+        );
+        assert_stderr_contains(&out, "not a regular file");
+        assert_stderr_contains(&out, &fifo.display().to_string());
+        std::fs::remove_file(&fifo).unwrap();
+    }
+}
+
+/// Bug: on a file system without locks (NFS without a lock service, some FUSE file systems),
+/// the error said only "cannot lock ...: No locks available". It now names the store directory
+/// and `--store` as the way out (exit 2). flock(2) is made to fail with ENOLCK, as such a file
+/// system fails it, by strace's fault injection.
+#[test]
+fn a_store_without_locks_names_the_directory_and_the_way_out() {
+    let strace = std::process::Command::new("strace").arg("-V").output();
+    if !strace.is_ok_and(|o| o.status.success()) {
+        if std::env::var_os("COGNITO_REFRESH_TESTS_WITHOUT_ROOT").is_some_and(|v| v == "1") {
+            return eprintln!("not checked: a file system without locks needs strace");
+        }
+        panic!("a file system without locks is made with strace (Debian's strace): install it");
+    }
+    let p = Profiles::new();
+    private_store(&p);
+    let mut cmd = assert_cmd::Command::new("strace");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", p.dir.path())
+        .env("COGNITO_REFRESH_CONFIG", p.config())
+        .env("COGNITO_REFRESH_STORE", p.store())
+        .env("COGNITO_REFRESH_TOKEN", RT)
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=flock"])
+        .args(["-e", "inject=flock:error=ENOLCK"])
+        .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
+        .args(["store", "--profile", "ci"]);
+    let out = run_failing(&mut cmd, 2, &[RT]);
+    assert_stderr_contains(&out, &p.store().display().to_string());
+    assert_stderr_contains(&out, "--store");
+    assert!(!p.store_file("ci").exists());
+}
