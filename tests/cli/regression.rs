@@ -458,6 +458,37 @@ fn a_fifo_at_a_store_path_is_refused_without_blocking() {
     }
 }
 
+/// Bug: `store` over a session whose refresh token Cognito had rotated replaced it with a
+/// warning, though the token given may be one rotated out (a stale COGNITO_REFRESH_TOKEN): the
+/// session was lost. It now refuses (exit 2, nothing changed) unless `--force`.
+#[tokio::test]
+async fn store_over_a_rotated_session_needs_force() {
+    use crate::support::wire::{self, with};
+    let server = wiremock::MockServer::start().await;
+    let rotated = with(wire::tokens(), json!({"RefreshToken": "rt-rotated-9f3a"}));
+    wire::mount(
+        &server,
+        "GetTokensFromRefreshToken",
+        wire::auth_result(rotated),
+    )
+    .await;
+    let p = Profiles::new();
+    p.store_expired(&server.uri(), RT);
+    run(p.cmd().args(["token", "--profile", "ci"]), 0);
+    assert_eq!(p.entry("ci")["refresh_token"], "rt-rotated-9f3a");
+    let store = || {
+        let mut cmd = p.cmd();
+        cmd.args(["store", "--profile", "ci"])
+            .env("COGNITO_REFRESH_TOKEN", RT);
+        cmd
+    };
+    let out = run_failing(&mut store(), 2, &[RT, "rt-rotated-9f3a"]);
+    assert_stderr_contains(&out, "--force");
+    assert_eq!(p.entry("ci")["refresh_token"], "rt-rotated-9f3a");
+    run(store().arg("--force"), 0);
+    assert_eq!(p.entry("ci")["refresh_token"], RT);
+}
+
 /// Bug: on a file system without locks (NFS without a lock service, some FUSE file systems),
 /// the error said only "cannot lock ...: No locks available". It now names the store directory
 /// and `--store` as the way out (exit 2). flock(2) is made to fail with ENOLCK, as such a file
