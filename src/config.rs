@@ -317,17 +317,38 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Parser messages may quote a value (`invalid type: string "...", expected ...`), which could
-/// be a secret put in the wrong place: keep the message, drop what is between double quotes.
+/// Parser messages may quote a value (`invalid type: string "...", expected ...`, ``unknown
+/// variant `...` ``), which could be a secret put in the wrong place: keep the message, drop
+/// what is quoted, except the names of keys (``unknown field `name` ``) and the parser's own
+/// words after "expected".
 fn redact_quoted(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    for (i, part) in message.split('"').enumerate() {
-        if i % 2 == 0 {
-            out.push_str(part);
-        } else {
-            out.push_str("\"…\"");
-        }
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let (before, quoted) = rest.split_at(open);
+        out.push_str(before);
+        let mark = &quoted[..1];
+        let Some(close) = quoted[1..].find(mark) else {
+            // Unterminated: whatever follows may be the value.
+            out.push_str(mark);
+            out.push('…');
+            return out;
+        };
+        let inner = &quoted[1..=close];
+        let key = ["field ", "key ", "table "]
+            .iter()
+            .any(|w| out.ends_with(w))
+            && (1..=64).contains(&inner.len())
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+        let keep = mark == "`" && (key || out.contains("expected"));
+        out.push_str(mark);
+        out.push_str(if keep { inner } else { "…" });
+        out.push_str(mark);
+        rest = &quoted[close + 2..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -495,6 +516,30 @@ mod tests {
         let e = load_text("[profiles]\nci = \"very-secret-value\"\n").unwrap_err();
         assert!(!e.to_string().contains("very-secret-value"), "{e}");
         assert!(e.to_string().contains("line 2"), "{e}");
+        // Backticked values too (an enum's variant, a number), and unterminated quotes; the
+        // names of keys and the parser's expectations stay.
+        for (text, key) in [
+            (
+                "[profiles.ci]\napi = \"very-secret-value\"\n",
+                "initiate-auth",
+            ),
+            ("[profiles.ci]\nclient_id = 0x5ec12e7\n", "string"),
+        ] {
+            let e = load_text(text).unwrap_err().to_string();
+            for value in ["very-secret-value", "5ec12e7", "99357415"] {
+                assert!(!e.contains(value), "{e}");
+            }
+            assert!(e.contains(key), "{e}");
+        }
+        assert_eq!(
+            redact_quoted("unknown field `regoin`, expected one of `region`, `api`"),
+            "unknown field `regoin`, expected one of `region`, `api`"
+        );
+        assert_eq!(
+            redact_quoted("unknown variant `s3cr3t`, expected `a`; invalid type: string \"x"),
+            "unknown variant `…`, expected `a`; invalid type: string \"…"
+        );
+        assert_eq!(redact_quoted("unknown field `a b`"), "unknown field `…`");
     }
 
     #[test]

@@ -34,6 +34,7 @@ fn real_main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version go to stdout and succeed; usage errors exit 2.
+            let e = cli::usage::without_values(e);
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }

@@ -84,11 +84,12 @@ impl<'a> Context<'a> {
         match &err {
             SdkError::ServiceError(service) => match service.err().code() {
                 Some(code) => {
+                    // The code is the server's text too: some servers echo input in it.
                     let message = self.scrub(service.err().message().unwrap_or(""));
                     Error::Refused(Box::new(Refusal {
                         operation: self.operation,
                         reason: classify(code, &message, status, self.operation),
-                        code: code.to_string(),
+                        code: self.scrub(code),
                         message,
                         status,
                         sent: self.sent.clone(),

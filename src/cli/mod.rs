@@ -12,3 +12,4 @@ pub mod profile;
 pub mod prompt;
 pub mod report;
 pub mod settings;
+pub mod usage;

@@ -192,6 +192,22 @@ pub fn fresh(
     Ok(entry)
 }
 
+/// A profile with no stored session: [`unknown`] when the config file does not have it either.
+pub fn no_session(chosen: &Chosen) -> CoreError {
+    if chosen.profile().is_none() {
+        return unknown(chosen);
+    }
+    CoreError::NoSession {
+        profile: chosen.name.clone(),
+        message: format!(
+            "profile {} has no stored session (nothing in {})",
+            chosen.name,
+            chosen.store.dir().display()
+        )
+        .into(),
+    }
+}
+
 /// A profile in neither the config file nor the store.
 pub fn unknown(chosen: &Chosen) -> CoreError {
     CoreError::usage(format!(

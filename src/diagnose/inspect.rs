@@ -347,15 +347,25 @@ fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
             Status::Ok,
             "refresh token rotation is off: the refresh token stays the same",
         ),
-        (Some(grace), RefreshApi::InitiateAuth) => Check::new(
+        (Some(grace), RefreshApi::InitiateAuth) => {
+            let check = Check::new(
+                id,
+                predicted(cx),
+                format!("refresh token rotation is on (grace period {grace} s): REFRESH_TOKEN_AUTH is refused"),
+            )
+            .fix(format!(
+                "refresh with {} get-tokens, and keep the new refresh token every refresh returns",
+                Setting::Api
+            ));
+            if grace <= 0 { check.detail(NO_GRACE) } else { check }
+        }
+        (Some(grace), RefreshApi::GetTokens | RefreshApi::OAuth2) if grace <= 0 => Check::new(
             id,
-            predicted(cx),
-            format!("refresh token rotation is on (grace period {grace} s): REFRESH_TOKEN_AUTH is refused"),
+            Status::Warning,
+            "refresh token rotation is on with no grace period: every refresh returns a new refresh token, and the old one stops working at once",
         )
-        .fix(format!(
-            "refresh with {} get-tokens, and keep the new refresh token every refresh returns",
-            Setting::Api
-        )),
+        .detail(NO_GRACE)
+        .fix(GRACE_FIX),
         (Some(grace), RefreshApi::GetTokens | RefreshApi::OAuth2) => Check::new(
             id,
             Status::Ok,
@@ -363,6 +373,13 @@ fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
         ),
     }
 }
+
+/// Why rotation without a grace period is a failure waiting to happen.
+const NO_GRACE: &str = "a process stopped, or an answer lost, between Cognito's rotation and \
+    the save of the new refresh token loses the session: the old token is refused at once";
+/// What gives a rotated session room to survive that.
+const GRACE_FIX: &str = "give the app client a grace period of some seconds (RefreshTokenRotation \
+    RetryGracePeriodSeconds, e.g. 10 to 60), within which the old refresh token still works";
 
 fn validity(c: &ClientSettings, cx: &Context<'_>) -> Check {
     let id = "client.validity";
@@ -613,9 +630,24 @@ mod tests {
             "{checks:#?}"
         );
         c.api = RefreshApi::GetTokens;
-        let checks = judge(&found(rotating, None), &c);
+        let checks = judge(&found(rotating.clone(), None), &c);
         assert_eq!(status(&checks, "client.rotation"), Status::Ok);
         assert_eq!(status(&checks, "client.auth-flows"), Status::Ok);
+        // Without a grace period, a lost answer or a stopped process loses the session.
+        let no_grace = ClientSettings {
+            rotation: Some(0),
+            ..rotating
+        };
+        let checks = judge(&found(no_grace, None), &c);
+        assert_eq!(status(&checks, "client.rotation"), Status::Warning);
+        assert!(
+            checks[2]
+                .fix
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("grace period")
+        );
 
         // Devices need SRP sign-ins.
         let no_srp = ClientSettings {

@@ -26,6 +26,8 @@ pub struct Responder<'a> {
     device_srp: Option<SrpClient>,
     /// The new password NEW_PASSWORD_REQUIRED was answered with.
     new_password: Option<SecretString>,
+    /// The last MFA code sent.
+    code: Option<SecretString>,
 }
 
 impl<'a> Responder<'a> {
@@ -41,6 +43,7 @@ impl<'a> Responder<'a> {
             srp: None,
             device_srp: None,
             new_password: None,
+            code: None,
         }
     }
 
@@ -61,6 +64,7 @@ impl<'a> Responder<'a> {
     pub fn secrets(&self) -> Vec<&SecretString> {
         let mut secrets = vec![&self.password];
         secrets.extend(&self.new_password);
+        secrets.extend(&self.code);
         secrets.extend(self.device.map(|d| &d.device_password));
         secrets
     }
@@ -159,7 +163,8 @@ impl<'a> Responder<'a> {
                     "SMS_MFA" => "SMS_MFA_CODE",
                     _ => "EMAIL_OTP_CODE",
                 };
-                r.push((key, code));
+                r.push((key, code.clone()));
+                self.code = Some(code);
             }
             "SELECT_MFA_TYPE" => {
                 let choices = mfa_choices(params);

@@ -261,9 +261,13 @@ impl State<'_> {
             .map(|s| secret_hash(s, &self.username, &self.options.client_id))
     }
 
+    /// What an answer is judged against: every secret this sign-in sends (the SECRET_HASH of
+    /// this call too) is removed from what comes back.
     fn context(&self) -> Context<'_> {
+        let hash = self.secret_hash();
         let mut secrets = self.responder.secrets();
         secrets.extend(&self.options.client_secret);
+        secrets.extend(&hash);
         Context::call(self.connection, Operation::SignIn, secrets)
     }
 

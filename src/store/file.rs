@@ -3,6 +3,7 @@
 use super::entry::{Entry, EntryFile, corrupt, parse_entry};
 use crate::config::{base_dir, check_profile_name};
 use crate::files::{self, Replacement};
+use crate::text::Setting;
 use crate::{Error, ErrorKind};
 use std::fs;
 use std::io::{self, Read as _};
@@ -99,6 +100,9 @@ impl Store {
                 e,
             )
         };
+        if !regular_file_or_none(&path, "token store file")? {
+            return Ok(None);
+        }
         let file = match fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -137,6 +141,7 @@ impl Store {
         })?;
         files::check_writable_dir(&self.dir, &meta, "token store directory")?;
         let path = self.lock_path(profile);
+        regular_file_or_none(&path, "lock file")?;
         let mut options = fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -169,14 +174,24 @@ impl Store {
                         ),
                     ));
                 }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(files::io_error(
-                        format!("cannot lock {}", path.display()),
-                        &e,
-                    ));
-                }
+                Err(fs::TryLockError::Error(e)) => return Err(self.cannot_lock(&path, &e)),
             }
         }
+    }
+
+    /// A lock the file system refused (NFS without a lock service, some FUSE and network file
+    /// systems): no refresh can be safe there, so the way out is another directory.
+    fn cannot_lock(&self, path: &Path, e: &io::Error) -> Error {
+        Error::setting(
+            Setting::StoreDir,
+            format!(
+                "cannot lock {}: {e}: the file system of the token store {} does not give locks; \
+                 put the store on a local file system with {} DIR",
+                path.display(),
+                self.dir.display(),
+                Setting::StoreDir
+            ),
+        )
     }
 
     /// Starts replacing a profile's file: the temporary file is created now, which proves the
@@ -268,6 +283,23 @@ impl Store {
 }
 
 /// A profile's new file, begun and not yet in place.
+/// Whether `path` is a regular file (`false`: nothing is there). Anything else is refused
+/// before it is opened: opening a FIFO blocks until something writes to it.
+fn regular_file_or_none(path: &Path, what: &str) -> Result<bool, Error> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(_) => Err(Error::usage(format!(
+            "the {what} {} is not a regular file",
+            path.display()
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(files::io_error(
+            format!("cannot read the {what} {}", path.display()),
+            &e,
+        )),
+    }
+}
+
 #[derive(Debug)]
 pub struct PendingSave {
     replacement: Replacement,

@@ -159,6 +159,11 @@ pub enum ReportFormat {
 
 #[derive(Args, Debug)]
 pub struct StoreArgs {
+    /// Replace a stored refresh token that Cognito rotated (the one given may be one it
+    /// rotated out, which Cognito refuses).
+    #[arg(long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub session: GivenSessionArgs,
 }

@@ -5,7 +5,7 @@ use crate::cli::args::{DiagnoseArgs, ReportFormat};
 use crate::cli::hints;
 use crate::cli::profile;
 use crate::cli::report;
-use crate::cli::settings::{Flags, process_env, resolve};
+use crate::cli::settings::{Flags, Source, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::diagnose::{Inspect, diagnose};
 use cognito_refresh::{Error as CoreError, RefreshOptions, SecretString};
@@ -24,16 +24,25 @@ pub fn run(args: DiagnoseArgs, ctx: &Ctx) -> Result<()> {
     let settings = resolve(flags, chosen.profile(), &process_env);
     let mut secrets = settings.read_secrets(Some(&chosen), log)?;
     if let Some(given) = secrets.refresh_token.take() {
-        // A refresh token given explicitly is diagnosed as it is; the store is left alone.
-        log.info(&settings.describe(Some(&chosen.name)));
-        let options = settings.options(given, &secrets)?;
-        return report_on(&args, options, ctx, |_| Ok(()));
+        // A refresh token given on the command line is diagnosed as it is, the store left
+        // alone; one from the environment only when nothing is stored, as `refresh` does.
+        let flag = settings.refresh_token.as_ref().map(|s| s.source) == Some(Source::Flag);
+        if flag || chosen.store.load(&chosen.name)?.is_none() {
+            log.info(&settings.describe(Some(&chosen.name)));
+            let options = settings.options(given, &secrets)?;
+            return report_on(&args, options, ctx, |_| Ok(()));
+        }
+        log.info(&format!(
+            "COGNITO_REFRESH_TOKEN is not used: profile {} has a stored refresh token (the \
+             variable may hold one that was rotated out)",
+            chosen.name
+        ));
     }
     let lock = chosen
         .store
         .lock(&chosen.name, profile::lock_wait(settings.timeout.value))?;
     let Some(mut entry) = chosen.store.load(&chosen.name)? else {
-        return Err(profile::unknown(&chosen).into());
+        return Err(profile::no_session(&chosen).into());
     };
     let settings = settings.with_stored(&entry);
     log.info(&settings.describe(Some(&chosen.name)));

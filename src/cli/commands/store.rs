@@ -95,7 +95,7 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
     entry.access_token = access_token;
     entry.id_token = id_token;
     entry.device_key = value(&settings.device_key);
-    save(&chosen, entry, log)
+    save(&chosen, entry, args.force, log)
 }
 
 /// The claims of a token given to store; it must be a JWT.
@@ -111,7 +111,7 @@ fn token_claims(token: Option<&SecretString>, what: &str) -> Result<Option<Claim
         .transpose()
 }
 
-fn save(chosen: &Chosen, mut entry: Entry, log: &Log) -> Result<()> {
+fn save(chosen: &Chosen, mut entry: Entry, force: bool, log: &Log) -> Result<()> {
     let store = &chosen.store;
     let lock = store.lock(&chosen.name, Duration::from_secs(30))?;
     // What is there must be readable: a corrupt file is reported and left as it is.
@@ -125,7 +125,18 @@ fn save(chosen: &Chosen, mut entry: Entry, log: &Log) -> Result<()> {
             ));
             return Ok(());
         }
-        if old.rotation == Some(true) {
+        if old.rotation == Some(true)
+            && old.refresh_token.expose_secret() != entry.refresh_token.expose_secret()
+        {
+            if !force {
+                return Err(CoreError::usage(format!(
+                    "profile {name} holds a refresh token that Cognito rotated, newer than the \
+                     one given (which may have been rotated out, and Cognito refuses those); \
+                     nothing was changed: to replace it all the same, pass --force",
+                    name = chosen.name
+                ))
+                .into());
+            }
             log.warn(&format!(
                 "profile {} held a refresh token that Cognito rotated; it is replaced by the one \
                  given (if that one was rotated out, Cognito will refuse it)",

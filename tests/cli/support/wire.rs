@@ -143,3 +143,14 @@ pub async fn bodies(server: &MockServer, operation_name: &str) -> Vec<Value> {
         .map(body)
         .collect()
 }
+
+/// Answers every request with an error whose type and message repeat what `pick` takes from
+/// the request's body, as a server that echoes its input does.
+pub struct EchoError(pub fn(&Value) -> String);
+
+impl Respond for EchoError {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let echoed = (self.0)(&body(req));
+        error(&echoed, &format!("cannot accept {echoed}"))
+    }
+}
