@@ -11,5 +11,6 @@ pub mod output;
 pub mod profile;
 pub mod prompt;
 pub mod report;
+pub mod secrets;
 pub mod settings;
 pub mod usage;

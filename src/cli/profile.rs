@@ -4,9 +4,10 @@
 use crate::cli::args::FreshnessArgs;
 use crate::cli::ctx::Ctx;
 use crate::cli::log::Log;
+use crate::cli::secrets::Secrets;
 use crate::cli::settings::{
-    Chosen, Flags, ProfileChoice, SecretInput, Secrets, Setting, Settings, Source, process_env,
-    resolve, value,
+    Chosen, Flags, ProfileChoice, SecretInput, Setting, Settings, Source, process_env, resolve,
+    value,
 };
 use anyhow::Result;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};

@@ -7,11 +7,11 @@
 //! The client's secret, which DescribeUserPoolClient returns, is only compared with the one
 //! given, then dropped.
 
-use super::given::DEFAULT_REFRESH_VALIDITY;
-use super::inspect::{
+use super::found::{
     ClientSettings, DESCRIBE_CLIENT, DESCRIBE_POOL, Devices, Found, Inspect, PoolSettings,
     Unavailable,
 };
+use super::given::DEFAULT_REFRESH_VALIDITY;
 use crate::api::classify::chain;
 use crate::api::connection::Connection;
 use aws_sdk_cognitoidentityprovider::Client;

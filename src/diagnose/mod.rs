@@ -9,6 +9,7 @@
 mod attempts;
 mod check;
 mod describe;
+mod found;
 mod given;
 pub mod inspect;
 pub mod offline;

@@ -4,8 +4,9 @@
 use super::Ctx;
 use crate::cli::args::ForgetDeviceArgs;
 use crate::cli::profile;
+use crate::cli::secrets::Secrets;
 use crate::cli::settings::Chosen;
-use crate::cli::settings::{Flags, Secrets, Settings, process_env, resolve};
+use crate::cli::settings::{Flags, Settings, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::signin;
 use cognito_refresh::{Entry, Error as CoreError, Need, Policy, fresh_tokens};
