@@ -9,6 +9,7 @@ mod support;
 mod util;
 
 mod bad_input;
+mod ci_workflow;
 mod device_lib;
 mod diagnose_moto;
 mod diagnose_stub;
