@@ -216,6 +216,9 @@ pub struct Refusal {
     /// The HTTP status, when known.
     pub status: Option<u16>,
     pub sent: Sent,
+    /// The request id the answer carried (`x-amzn-RequestId`), for AWS Support; `None` when
+    /// the server sent none.
+    pub request_id: Option<String>,
 }
 
 impl fmt::Display for Refusal {
@@ -271,6 +274,8 @@ pub enum Error {
         detail: String,
         /// Attempts made.
         attempts: u32,
+        /// The request id the (last) answer carried, when it carried one.
+        request_id: Option<String>,
     },
     /// The token store holds no usable session for a profile: none was saved, or its file is
     /// corrupt (and left as it is). Exit 2.
@@ -397,6 +402,16 @@ impl Error {
         self.refusal().map(|r| r.code.as_str())
     }
 
+    /// The request id of the answer this error comes from (`x-amzn-RequestId`), when the
+    /// server sent one: AWS Support asks for it.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Refused(r) => r.request_id.as_deref(),
+            Error::Unexpected { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The library's own advice, for [`Error::Input`] and [`Error::Failed`].
     pub fn hints(&self) -> &[Text] {
         match self {
@@ -438,6 +453,7 @@ mod tests {
             message: message.into(),
             status: Some(400),
             sent: Sent::default(),
+            request_id: None,
         }))
     }
 
@@ -476,6 +492,7 @@ mod tests {
             status,
             detail: "d".into(),
             attempts: 3,
+            request_id: None,
         };
         assert_eq!(
             e(Operation::InitiateAuth, Some(503)).kind(),

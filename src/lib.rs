@@ -126,6 +126,7 @@ mod debug_redacts_secrets {
             refresh_token: Some(SecretString::from(SECRETS[4])),
             new_device: None,
             received_at: 0,
+            request_id: None,
         };
         assert_redacted("Tokens", format!("{tokens:?}"));
         let mut entry = Entry::new("client1", SecretString::from(SECRETS[0]));

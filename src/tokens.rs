@@ -36,6 +36,8 @@ pub struct Tokens {
     pub new_device: Option<NewDevice>,
     /// When the answer arrived, seconds since the Unix epoch.
     pub received_at: i64,
+    /// The request id the answer carried (`x-amzn-RequestId`), when it carried one.
+    pub request_id: Option<String>,
 }
 
 impl Tokens {
@@ -100,6 +102,7 @@ mod tests {
             refresh_token: None,
             new_device: None,
             received_at: 1_899_996_400,
+            request_id: None,
         };
         assert_eq!(t.expires_at().unwrap(), "2030-03-17T17:46:40Z");
         assert_eq!(t.expires_in(), Some(3600));

@@ -9,6 +9,7 @@ pub use crate::error::Operation;
 use crate::error::{Endpoint, Reason, Refusal, Sent};
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
 use secrecy::{ExposeSecret, SecretString};
 
 /// What an error is judged against: what was sent, and where.
@@ -75,11 +76,13 @@ impl<'a> Context<'a> {
     {
         let seconds = self.connection.timeout.as_secs_f64();
         let status = err.raw_response().map(|r| r.status().as_u16());
+        let request_id = request_id(err.request_id());
         let unexpected = |detail: String| Error::Unexpected {
             endpoint: self.endpoint(),
             status,
             detail,
             attempts: self.connection.max_attempts,
+            request_id: request_id.clone(),
         };
         match &err {
             SdkError::ServiceError(service) => match service.err().code() {
@@ -93,6 +96,7 @@ impl<'a> Context<'a> {
                         message,
                         status,
                         sent: self.sent.clone(),
+                        request_id: request_id.clone(),
                     }))
                 }
                 None => unexpected(self.scrub(&chain(&err))),
@@ -134,6 +138,7 @@ pub fn refused(operation: Operation, code: &str, message: &str) -> Error {
         message: message.into(),
         status: Some(400),
         sent: Sent::default(),
+        request_id: None,
     }))
 }
 
@@ -263,10 +268,30 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
     }
 }
 
+/// The request id an answer carried (`x-amzn-RequestId`), as the server sent it: `None` when it
+/// sent none, or something that is not one (empty, too long, not printable ASCII), rather than
+/// anything made up or altered.
+pub(crate) fn request_id(header: Option<&str>) -> Option<String> {
+    let id = header?.trim();
+    let printable = id.bytes().all(|b| b.is_ascii_graphic());
+    (!id.is_empty() && id.len() <= 128 && printable).then(|| id.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn request_ids_are_kept_only_as_sent() {
+        let id = "7d1c3e0a-3b7f-4c59-9a1e-2f0c6d5b8e41";
+        assert_eq!(request_id(Some(id)).as_deref(), Some(id));
+        assert_eq!(request_id(Some(&format!(" {id} "))).as_deref(), Some(id));
+        for not_one in [None, Some(""), Some("a b"), Some("\u{7f}x")] {
+            assert_eq!(request_id(not_one), None, "{not_one:?}");
+        }
+        assert_eq!(request_id(Some(&"x".repeat(129))), None);
+    }
 
     fn request(secret: bool, device_key: Option<&str>, api: RefreshApi) -> RefreshRequest {
         crate::api::request::for_tests(

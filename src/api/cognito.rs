@@ -5,6 +5,7 @@ use super::connection::Connection;
 use super::request::{RefreshRequest, Via};
 use crate::tokens::{NewDevice, Tokens, now_unix};
 use crate::{Error, ErrorKind};
+use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -17,7 +18,7 @@ pub(crate) async fn refresh(
     let client = connection.client();
     let ctx = Context::refresh(connection, request);
     let operation = request.api().operation();
-    let result = match &request.via {
+    let (request_id, result) = match &request.via {
         Via::InitiateAuth {
             device_key,
             client_metadata,
@@ -37,10 +38,11 @@ pub(crate) async fn refresh(
             for (k, v) in client_metadata {
                 call = call.client_metadata(k, v);
             }
-            call.send()
-                .await
-                .map_err(|e| ctx.error(e))?
-                .authentication_result
+            let out = call.send().await.map_err(|e| ctx.error(e))?;
+            (
+                out.request_id().map(str::to_string),
+                out.authentication_result,
+            )
         }
         Via::GetTokens {
             device_key,
@@ -59,10 +61,11 @@ pub(crate) async fn refresh(
             for (k, v) in client_metadata {
                 call = call.client_metadata(k, v);
             }
-            call.send()
-                .await
-                .map_err(|e| ctx.error(e))?
-                .authentication_result
+            let out = call.send().await.map_err(|e| ctx.error(e))?;
+            (
+                out.request_id().map(str::to_string),
+                out.authentication_result,
+            )
         }
         Via::TokenEndpoint { .. } => {
             return Err(Error::new(
@@ -80,7 +83,10 @@ pub(crate) async fn refresh(
             ),
         )
     })?;
-    tokens(result, operation)
+    Ok(Tokens {
+        request_id: super::classify::request_id(request_id.as_deref()),
+        ..tokens(result, operation)?
+    })
 }
 
 /// The tokens of an `AuthenticationResult`, from `operation`.
@@ -103,5 +109,6 @@ pub(crate) fn tokens(result: AuthenticationResultType, operation: &str) -> Resul
             device_group_key: d.device_group_key,
         }),
         received_at: now_unix(),
+        request_id: None,
     })
 }

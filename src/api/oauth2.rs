@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 use url::Url;
@@ -126,10 +127,16 @@ pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
             }
             let result = exchange.request_async(&http).await;
             let status = http.last_status();
+            let request_id = http.last_request_id();
             match result {
-                Ok(response) => return Ok(tokens(&response)),
+                Ok(response) => {
+                    return Ok(Tokens {
+                        request_id,
+                        ..tokens(&response)
+                    });
+                }
                 Err(e) => {
-                    let error = classify(e, status, request);
+                    let error = classify(e, status, request_id, request);
                     if error.kind() != ErrorKind::Transient || attempt >= attempts {
                         return Err(error);
                     }
@@ -173,6 +180,7 @@ fn tokens(response: &TokenResponseWithId) -> Tokens {
             .map(SecretString::from),
         new_device: None,
         received_at: now_unix(),
+        request_id: None,
     }
 }
 
@@ -182,6 +190,7 @@ fn tokens(response: &TokenResponseWithId) -> Tokens {
 fn classify(
     e: RequestTokenError<HttpError, BasicErrorResponse>,
     status: Option<u16>,
+    request_id: Option<String>,
     request: &OAuth2Request<'_>,
 ) -> Error {
     let mut secrets = vec![request.refresh_token.expose_secret()];
@@ -196,6 +205,7 @@ fn classify(
         status,
         detail,
         attempts: request.max_attempts,
+        request_id: request_id.clone(),
     };
     match e {
         RequestTokenError::ServerResponse(r) => {
@@ -221,6 +231,7 @@ fn classify(
                     client_secret: request.client_secret.is_some(),
                     ..Sent::default()
                 },
+                request_id,
             }))
         }
         RequestTokenError::Request(e) if e.timeout => Error::Timeout {
@@ -259,6 +270,8 @@ struct Http {
     connector: Connector,
     /// The status of the last answer, for errors the `oauth2` crate reports without it.
     status: AtomicU16,
+    /// The request id the last answer carried, which the `oauth2` crate does not keep.
+    request_id: Mutex<Option<String>>,
 }
 
 impl Http {
@@ -274,6 +287,7 @@ impl Http {
         Http {
             connector,
             status: AtomicU16::new(0),
+            request_id: Mutex::new(None),
         }
     }
 
@@ -281,8 +295,19 @@ impl Http {
         Some(self.status.load(Ordering::Relaxed)).filter(|s| *s != 0)
     }
 
+    fn last_request_id(&self) -> Option<String> {
+        self.request_id.lock().ok()?.clone()
+    }
+
+    fn set_request_id(&self, id: Option<String>) {
+        if let Ok(mut last) = self.request_id.lock() {
+            *last = id;
+        }
+    }
+
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         self.status.store(0, Ordering::Relaxed);
+        self.set_request_id(None);
         let fail = |message: String| HttpError {
             timeout: false,
             message,
@@ -297,6 +322,15 @@ impl Http {
         })?;
         let status = response.status().as_u16();
         self.status.store(status, Ordering::Relaxed);
+        self.set_request_id(super::classify::request_id(
+            [
+                "x-amzn-requestid",
+                "x-amz-request-id",
+                "x-amz-cognito-request-id",
+            ]
+            .into_iter()
+            .find_map(|name| response.headers().get(name)),
+        ));
         let mut builder = http::Response::builder().status(status);
         for (name, value) in response.headers() {
             builder = builder.header(name, value);

@@ -83,6 +83,10 @@ pub fn hints(err: &CoreError) -> Vec<String> {
     match err {
         CoreError::Refused(r) => {
             out.extend(refusal(r.reason, r.operation, &r.code, &r.sent));
+            let server_side = matches!(r.reason, Reason::ServerError | Reason::Unknown);
+            if server_side || r.status.is_some_and(|s| s >= 500) {
+                out.extend(support(err.request_id()));
+            }
         }
         CoreError::Timeout { .. } => out.push("try again, or raise --timeout".into()),
         CoreError::Unreachable { endpoint, .. } => {
@@ -94,22 +98,39 @@ pub fn hints(err: &CoreError) -> Vec<String> {
                 .into(),
         ),
         CoreError::Unexpected {
-            endpoint, status, ..
-        } => match status {
-            Some(429 | 500..) => out.push("a server error or throttling: try again later".into()),
-            Some(404 | 405) if endpoint.operation == Operation::TokenEndpoint => out.push(
-                "is --domain the user pool's domain (https://DOMAIN.auth.REGION.amazoncognito.com \
-                 or a custom domain)?"
-                    .into(),
-            ),
-            _ => {}
-        },
+            endpoint,
+            status,
+            request_id,
+            ..
+        } => {
+            out.extend(unexpected(endpoint.operation, *status));
+            out.extend(support(request_id.as_deref()));
+        }
         CoreError::NoSession { profile, .. } => out.push(format!(
             "save a refresh token with `cognito-refresh store --profile {profile}`"
         )),
         _ => {}
     }
     out
+}
+
+/// What to do about an answer that is not the API's, from its status.
+fn unexpected(operation: Operation, status: Option<u16>) -> Option<String> {
+    match status {
+        Some(429 | 500..) => Some("a server error or throttling: try again later".into()),
+        Some(404 | 405) if operation == Operation::TokenEndpoint => Some(
+            "is --domain the user pool's domain (https://DOMAIN.auth.REGION.amazoncognito.com or \
+             a custom domain)?"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+/// Who can tell more about an answer the server got wrong: AWS Support, given the request id
+/// the answer carried (none when it carried none).
+fn support(request_id: Option<&str>) -> Option<String> {
+    request_id.map(|id| format!("if this persists, give AWS Support the request id {id}"))
 }
 
 const SECRET_FLAGS: &str = "--client-secret-file or COGNITO_CLIENT_SECRET";

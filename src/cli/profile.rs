@@ -162,8 +162,16 @@ pub fn refresh(ctx: &Ctx, options: RefreshOptions) -> Result<Tokens> {
         let plan = cognito_refresh::plan(options).await?;
         ctx.log.notes(&plan.notes);
         cognito_refresh::refresh(&plan).await
-    })?;
-    Ok(tokens)
+    });
+    // Only an id the server sent: AWS Support asks for it.
+    let request_id = match &tokens {
+        Ok(tokens) => tokens.request_id.as_deref(),
+        Err(e) => e.request_id(),
+    };
+    if let Some(id) = request_id {
+        ctx.log.info(&format!("the answer's request id: {id}"));
+    }
+    Ok(tokens?)
 }
 
 /// Valid tokens of the chosen profile for `token` and `exec`: from the store when they are

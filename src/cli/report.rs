@@ -132,6 +132,8 @@ struct JsonCheck<'a> {
     summary: String,
     detail: Option<String>,
     fix: Option<String>,
+    /// The request id of the answer to the check's request, when the server sent one.
+    request_id: Option<&'a str>,
 }
 
 impl<'a> From<&'a Check> for JsonCheck<'a> {
@@ -142,6 +144,7 @@ impl<'a> From<&'a Check> for JsonCheck<'a> {
             summary: hints::words(&c.summary),
             detail: c.detail.as_ref().map(hints::words),
             fix: c.fix.as_ref().map(hints::words),
+            request_id: c.request_id.as_deref(),
         }
     }
 }

@@ -49,7 +49,8 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
                 Status::Ok,
                 format!("{} issued new tokens", first.api().operation()),
             )
-            .detail(describe(first, connection));
+            .detail(describe(first, connection))
+            .request_id(tokens.request_id.as_deref());
             if rotated {
                 check
                     .summary
@@ -71,7 +72,8 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
         Status::Problem,
         format!("{} refused: {error}", first.api().operation()),
     )
-    .detail(describe(first, connection));
+    .detail(describe(first, connection))
+    .request_id(error.request_id());
     let mut checks = Vec::new();
     let mut new_refresh_token = None;
     let mut succeeded = None;
@@ -83,7 +85,8 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
                     variant.id,
                     Status::Ok,
                     format!("{}: Cognito issued tokens", variant.label),
-                );
+                )
+                .request_id(tokens.request_id.as_deref());
                 if tokens.refresh_token.is_some() {
                     check = check.detail(
                         "Cognito also returned a new refresh token (rotation): it is shown with \
@@ -111,7 +114,8 @@ pub(super) async fn run(plan: &Plan, options: &RefreshOptions, facts: &Facts) ->
                         status,
                         format!("{}: refused too: {e}", variant.label),
                     )
-                    .detail("changing this alone does not help"),
+                    .detail("changing this alone does not help")
+                    .request_id(e.request_id()),
                 );
             }
         }

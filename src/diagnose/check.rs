@@ -52,6 +52,9 @@ pub struct Check {
     pub summary: Text,
     pub detail: Option<Text>,
     pub fix: Option<Text>,
+    /// For a check that sent a request: the request id of the answer (`x-amzn-RequestId`), when
+    /// the server sent one.
+    pub request_id: Option<String>,
 }
 
 impl Check {
@@ -62,6 +65,7 @@ impl Check {
             summary: summary.into(),
             detail: None,
             fix: None,
+            request_id: None,
         }
     }
 
@@ -72,6 +76,11 @@ impl Check {
 
     pub fn fix(mut self, fix: impl Into<Text>) -> Self {
         self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn request_id(mut self, id: Option<&str>) -> Self {
+        self.request_id = id.map(str::to_string);
         self
     }
 }

@@ -45,6 +45,7 @@ mod tests {
             refresh_token: rotated.map(SecretString::from),
             new_device: None,
             received_at: now_unix(),
+            request_id: None,
         }
     }
 

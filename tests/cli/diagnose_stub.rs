@@ -587,3 +587,33 @@ fn no_region_is_reported_with_exit_2() {
     assert!(refresh.summary.contains("no region"), "{refresh:#?}");
     assert!(r.error.as_deref().unwrap().contains("no region"));
 }
+
+/// The JSON report gives each check that sent a request the request id of its answer, and
+/// none to a check that sent nothing, or whose answer carried none.
+#[tokio::test]
+async fn json_report_gives_the_request_id_of_each_answer() {
+    let id = Some(wire::REQUEST_ID);
+    let server = refreshing(invalid_refresh_token()).await;
+    let out = run_failing(json_report(&mut diagnose(&server)), 3, &[RT]);
+    let r = report(&out);
+    assert_eq!(r.check("refresh").request_id.as_deref(), id, "{r:#?}");
+    let attempts: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.id.starts_with("attempt."))
+        .collect();
+    assert!(!attempts.is_empty(), "{r:#?}");
+    for c in attempts.iter().chain([&r.check("client-id")]) {
+        let expected = c.id.starts_with("attempt.").then_some(wire::REQUEST_ID);
+        assert_eq!(c.request_id.as_deref(), expected, "{c:#?}");
+    }
+
+    let server = refreshing(tokens(None)).await;
+    let r = report(&run(json_report(&mut diagnose(&server)), 0));
+    assert_eq!(r.check("refresh").request_id.as_deref(), id, "{r:#?}");
+
+    // An answer without the header: no id is made up.
+    let server = wire::answering(ResponseTemplate::new(503).set_body_string("busy")).await;
+    let r = report(&run_failing(json_report(&mut diagnose(&server)), 5, &[RT]));
+    assert_eq!(r.check("refresh").request_id, None, "{r:#?}");
+}

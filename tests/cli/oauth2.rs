@@ -242,3 +242,47 @@ async fn a_profile_with_api_oauth2_stores_the_rotated_refresh_token() {
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(form(&reqs[0])["refresh_token"], RT);
 }
+
+/// The token endpoint's answers carry a request id too: `-v` names it, a server error's hint
+/// gives it for AWS Support, and an answer without one gets none made up.
+#[tokio::test]
+async fn the_token_endpoints_request_id_is_named() {
+    use crate::support::wire::{self, REQUEST_ID};
+    let verbose_line = format!("cognito-refresh: the answer's request id: {REQUEST_ID}");
+    let support = format!("hint: if this persists, give AWS Support the request id {REQUEST_ID}");
+    let lines = |out: &std::process::Output| -> Vec<String> {
+        stderr(out).lines().map(str::to_string).collect()
+    };
+
+    let server = MockServer::start().await;
+    token_endpoint()
+        .respond_with(wire::request_id(answer(None)))
+        .mount(&server)
+        .await;
+    let out = run(refresh(&server.uri()).arg("-v"), 0);
+    assert!(lines(&out).contains(&verbose_line), "{}", stderr(&out));
+
+    let server = MockServer::start().await;
+    token_endpoint()
+        .respond_with(wire::request_id(oauth_error(400, "invalid_grant")))
+        .mount(&server)
+        .await;
+    let out = run_failing(refresh(&server.uri()).arg("-v"), 3, &[RT]);
+    assert!(lines(&out).contains(&verbose_line), "{}", stderr(&out));
+    assert!(!lines(&out).contains(&support), "{}", stderr(&out));
+
+    let busy = || ResponseTemplate::new(503).set_body_string("<html>busy</html>");
+    let server = MockServer::start().await;
+    token_endpoint()
+        .respond_with(wire::request_id(busy()))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let out = run_failing(&mut refresh(&server.uri()), 5, &[RT]);
+    assert!(lines(&out).contains(&support), "{}", stderr(&out));
+
+    let server = MockServer::start().await;
+    token_endpoint().respond_with(busy()).mount(&server).await;
+    let out = run_failing(refresh(&server.uri()).arg("-v"), 5, &[RT]);
+    assert!(!stderr(&out).contains("request id"), "{}", stderr(&out));
+}

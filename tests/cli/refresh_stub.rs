@@ -353,3 +353,85 @@ async fn extra_fields_in_answers_are_accepted() {
     .await;
     json_tokens(&run(&mut refresh(&server), 0));
 }
+
+/// The lines of `out`'s stderr that name a request id.
+fn request_id_lines(out: &std::process::Output) -> Vec<String> {
+    stderr(out)
+        .lines()
+        .filter(|l| l.contains("request id"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The hint that sends the user to AWS Support with the answer's request id.
+fn support_hint() -> String {
+    format!(
+        "hint: if this persists, give AWS Support the request id {}",
+        wire::REQUEST_ID
+    )
+}
+
+#[tokio::test]
+async fn verbose_names_the_request_id_of_a_successful_refresh() {
+    let server = wire::answering(auth_result(tokens())).await;
+    let out = run(refresh(&server).arg("-v"), 0);
+    json_tokens(&out);
+    assert_eq!(
+        request_id_lines(&out),
+        [format!(
+            "cognito-refresh: the answer's request id: {}",
+            wire::REQUEST_ID
+        )]
+    );
+    // Without -v: nothing on stderr about it.
+    let out = run(&mut refresh(&server), 0);
+    assert!(request_id_lines(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn server_errors_after_retries_give_the_request_id_for_aws_support() {
+    for response in [
+        wire::error_status(500, "InternalErrorException", "Internal error"),
+        wire::request_id(ResponseTemplate::new(503).set_body_string("Service Unavailable")),
+    ] {
+        let server = wire::answering(response).await;
+        let out = run_failing(&mut refresh(&server), 5, &[RT]);
+        assert_eq!(wire::requests(&server).await.len(), 3);
+        assert!(
+            stderr(&out).lines().any(|l| l == support_hint()),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[tokio::test]
+async fn unexpected_answers_give_the_request_id_only_when_the_server_sent_one() {
+    let page = || ResponseTemplate::new(200).set_body_raw("<html>proxy</html>", "text/html");
+    let server = wire::answering(wire::request_id(page())).await;
+    let out = run_failing(refresh(&server).arg("-v"), 1, &[RT]);
+    assert!(
+        stderr(&out).lines().any(|l| l == support_hint()),
+        "{}",
+        stderr(&out)
+    );
+
+    // A proxy's own page carries no request id: none is made up.
+    let server = wire::answering(page()).await;
+    let out = run_failing(refresh(&server).arg("-v"), 1, &[RT]);
+    assert!(request_id_lines(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn a_refusal_names_its_request_id_with_verbose() {
+    let server = wire::answering(wire::invalid_refresh_token()).await;
+    let out = run_failing(refresh(&server).arg("-v"), 3, &[RT]);
+    assert_eq!(
+        request_id_lines(&out),
+        [format!(
+            "cognito-refresh: the answer's request id: {}",
+            wire::REQUEST_ID
+        )],
+        "a refusal is not a matter for AWS Support"
+    );
+}

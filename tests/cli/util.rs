@@ -292,6 +292,8 @@ pub struct ReportCheck {
     pub summary: String,
     pub detail: Option<String>,
     pub fix: Option<String>,
+    /// The request id of the answer to the check's request, when the server sent one.
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,14 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// What precedes the operation's name in the X-Amz-Target header.
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
+/// The request id Cognito's answers carry (`x-amzn-RequestId`), here the same in each.
+pub const REQUEST_ID: &str = "5e0c3a7d-9b21-4f6e-8d4a-1c2b3e4f5a6b";
+
+/// `answer` with the header that carries Cognito's request id, as each of its answers has.
+pub fn request_id(answer: ResponseTemplate) -> ResponseTemplate {
+    answer.insert_header("x-amzn-RequestId", REQUEST_ID)
+}
+
 /// A Cognito error exactly as the service sends it, with HTTP 400 as client errors come.
 pub fn error(kind: &str, message: &str) -> ResponseTemplate {
     error_status(400, kind, message)
@@ -37,7 +45,7 @@ pub fn error(kind: &str, message: &str) -> ResponseTemplate {
 
 /// A Cognito error with another HTTP status (500 for InternalErrorException).
 pub fn error_status(status: u16, kind: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
+    request_id(ResponseTemplate::new(status))
         .insert_header("x-amzn-ErrorType", format!("{kind}:").as_str())
         .insert_header("x-amzn-ErrorMessage", message)
         .set_body_raw(
@@ -53,7 +61,7 @@ pub fn invalid_refresh_token() -> ResponseTemplate {
 
 /// A successful answer with this body.
 pub fn ok(body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.to_string(), CONTENT_TYPE)
+    request_id(ResponseTemplate::new(200)).set_body_raw(body.to_string(), CONTENT_TYPE)
 }
 
 /// A successful sign-in or refresh: `{"AuthenticationResult": result}`.
