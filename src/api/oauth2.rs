@@ -8,6 +8,7 @@
 //! tool keeps one HTTP and TLS stack (hyper 1 + rustls).
 
 use super::classify::error_chain;
+use super::http::{TooLarge, cap, is_too_large};
 use crate::error::{Endpoint, Operation, Reason, Refusal, Sent};
 use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
@@ -223,6 +224,7 @@ fn classify(
                 },
             }))
         }
+        RequestTokenError::Request(e) if e.too_large => unexpected(e.message),
         RequestTokenError::Request(e) if e.timeout => Error::Timeout {
             endpoint,
             seconds: request.timeout.as_secs_f64(),
@@ -243,6 +245,8 @@ fn classify(
 #[derive(Debug)]
 struct HttpError {
     timeout: bool,
+    /// The answer went past the cap on its size.
+    too_large: bool,
     message: String,
 }
 
@@ -285,6 +289,7 @@ impl Http {
         self.status.store(0, Ordering::Relaxed);
         let fail = |message: String| HttpError {
             timeout: false,
+            too_large: false,
             message,
         };
         let (parts, body) = request.into_parts();
@@ -293,6 +298,7 @@ impl Http {
             .map_err(|e| fail(format!("cannot build the request: {e}")))?;
         let response = self.connector.call(request).await.map_err(|e| HttpError {
             timeout: e.is_timeout(),
+            too_large: false,
             message: error_chain(&e),
         })?;
         let status = response.status().as_u16();
@@ -301,10 +307,17 @@ impl Http {
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let body = ByteStream::new(response.into_body())
+        let body = ByteStream::new(cap(response.into_body()))
             .collect()
             .await
-            .map_err(|e| fail(format!("reading the answer: {}", error_chain(&e))))?
+            .map_err(|e| match is_too_large(&e) {
+                true => HttpError {
+                    timeout: false,
+                    too_large: true,
+                    message: TooLarge.to_string(),
+                },
+                false => fail(format!("reading the answer: {}", error_chain(&e))),
+            })?
             .into_bytes()
             .to_vec();
         builder
