@@ -3,7 +3,7 @@
 use crate::Error;
 use crate::api::http::CapAnswers;
 use crate::builder::{optional_setters, setters};
-use crate::endpoint::parse_endpoint;
+use crate::endpoint::{connect_url, parse_endpoint};
 use crate::region;
 use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -42,11 +42,12 @@ impl Connection {
         Client::from_conf(config.build())
     }
 
-    /// The endpoint override as the SDK takes it.
+    /// The endpoint override as the SDK takes it: `localhost` is the loopback address already,
+    /// so that no resolver is asked where it is.
     pub(crate) fn sdk_endpoint_url(&self) -> Option<String> {
         self.endpoint
             .as_ref()
-            .map(|u| u.as_str().trim_end_matches('/').to_string())
+            .map(|u| connect_url(u).as_str().trim_end_matches('/').to_string())
     }
 
     /// The timeouts every client of this connection uses. Setting one timeout drops the SDK's

@@ -9,6 +9,7 @@
 
 use super::classify::error_chain;
 use super::http::{TooLarge, cap, is_too_large};
+use crate::endpoint::connect_url;
 use crate::error::{Endpoint, Operation, Reason, Refusal, Sent};
 use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
@@ -108,7 +109,7 @@ pub struct OAuth2Request<'a> {
 /// in [`Tokens::refresh_token`].
 pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
     let mut client: TokenClient = Client::new(ClientId::new(request.client_id.to_string()))
-        .set_token_uri(TokenUrl::from_url(request.token_url.clone()));
+        .set_token_uri(TokenUrl::from_url(connect_url(request.token_url)));
     if let Some(secret) = request.client_secret {
         client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
     }
