@@ -37,7 +37,8 @@ impl Connection {
             .region(Region::new(self.region.clone()))
             .timeout_config(self.timeout_config())
             .retry_config(self.retry_config())
-            .interceptor(CapAnswers);
+            .interceptor(CapAnswers)
+            .retry_classifier(CapAnswers);
         config.set_endpoint_url(self.sdk_endpoint_url());
         Client::from_conf(config.build())
     }

@@ -1,10 +1,13 @@
 //! Answers are bounded: a body larger than [`MAX_ANSWER`] fails as it arrives, before it fills
 //! memory, on both HTTP paths (the SDK's, through [`CapAnswers`], and the token endpoint's).
-//! Cognito's answers are a few KiB.
+//! Cognito's answers are a few KiB. Such an answer is not retried: it would come again.
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, InterceptorContext,
+};
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -76,7 +79,8 @@ impl Body for Capped {
     }
 }
 
-/// Caps every answer's body of an SDK client (`interceptor(CapAnswers)` on its config).
+/// Caps every answer's body of an SDK client (`interceptor(CapAnswers)` on its config), and
+/// forbids retrying an answer that went past the cap (`retry_classifier(CapAnswers)`).
 #[derive(Debug)]
 pub struct CapAnswers;
 
@@ -95,6 +99,19 @@ impl Intercept for CapAnswers {
         let body = response.take_body();
         *response.body_mut() = cap(body);
         Ok(())
+    }
+}
+
+impl ClassifyRetry for CapAnswers {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx.output_or_error() {
+            Some(Err(e)) if is_too_large(e) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "CapAnswers"
     }
 }
 

@@ -36,7 +36,12 @@ async fn signed_client(connection: &Connection, how: &Inspect) -> Client {
     let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
     // The endpoint is the refresh's, already checked; never one from the AWS config files.
     config.set_endpoint_url(connection.sdk_endpoint_url());
-    Client::from_conf(config.interceptor(CapAnswers).build())
+    Client::from_conf(
+        config
+            .interceptor(CapAnswers)
+            .retry_classifier(CapAnswers)
+            .build(),
+    )
 }
 
 /// Reads the app client's and the user pool's settings.
