@@ -34,6 +34,22 @@ pub fn parse_endpoint(raw: &str) -> Result<Url, Error> {
     }
 }
 
+/// The URL to connect to for a checked endpoint: a plain-http `localhost` becomes 127.0.0.1,
+/// so that the request (which carries the refresh token in clear text) goes to the loopback
+/// address without asking any resolver, whose answer could point elsewhere. An https URL is
+/// kept: TLS checks that the server is the one named.
+pub(crate) fn connect_url(url: &Url) -> Url {
+    let mut url = url.clone();
+    if url.scheme() == "http"
+        && let Some(Host::Domain(d)) = url.host()
+        && d.eq_ignore_ascii_case("localhost")
+    {
+        // An http URL with a host always takes an IPv4 address as its host.
+        let _ = url.set_ip_host(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    }
+    url
+}
+
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
@@ -77,6 +93,26 @@ mod tests {
                 e.to_string().contains("refusing plain http://"),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn localhost_over_http_is_connected_to_by_address() {
+        for (given, connect) in [
+            ("http://localhost:9229/", "http://127.0.0.1:9229/"),
+            (
+                "http://LocalHost/oauth2/token",
+                "http://127.0.0.1/oauth2/token",
+            ),
+            ("http://127.0.0.2:1/", "http://127.0.0.2:1/"),
+            ("https://localhost:8443/", "https://localhost:8443/"),
+            (
+                "https://cognito-idp.eu-west-1.amazonaws.com/",
+                "https://cognito-idp.eu-west-1.amazonaws.com/",
+            ),
+        ] {
+            let url = parse_endpoint(given).unwrap();
+            assert_eq!(connect_url(&url).as_str(), connect, "{given}");
         }
     }
 

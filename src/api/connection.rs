@@ -1,8 +1,9 @@
 //! Where and how to reach Cognito: the SDK client with its region, endpoint, timeouts and retries.
 
 use crate::Error;
+use crate::api::http::CapAnswers;
 use crate::builder::{optional_setters, setters};
-use crate::endpoint::parse_endpoint;
+use crate::endpoint::{connect_url, parse_endpoint};
 use crate::region;
 use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -35,11 +36,19 @@ impl Connection {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
             .timeout_config(self.timeout_config())
-            .retry_config(self.retry_config());
-        if let Some(endpoint) = &self.endpoint {
-            config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
-        }
+            .retry_config(self.retry_config())
+            .interceptor(CapAnswers)
+            .retry_classifier(CapAnswers);
+        config.set_endpoint_url(self.sdk_endpoint_url());
         Client::from_conf(config.build())
+    }
+
+    /// The endpoint override as the SDK takes it: `localhost` is the loopback address already,
+    /// so that no resolver is asked where it is.
+    pub(crate) fn sdk_endpoint_url(&self) -> Option<String> {
+        self.endpoint
+            .as_ref()
+            .map(|u| connect_url(u).as_str().trim_end_matches('/').to_string())
     }
 
     /// The timeouts every client of this connection uses. Setting one timeout drops the SDK's

@@ -3,6 +3,7 @@
 pub mod classify;
 pub mod cognito;
 pub mod connection;
+pub mod http;
 pub mod oauth2;
 pub mod plan;
 pub mod request;

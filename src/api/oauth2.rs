@@ -8,6 +8,8 @@
 //! tool keeps one HTTP and TLS stack (hyper 1 + rustls).
 
 use super::classify::error_chain;
+use super::http::{TooLarge, cap, is_too_large};
+use crate::endpoint::connect_url;
 use crate::error::{Endpoint, Operation, Reason, Refusal, Sent};
 use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
@@ -108,7 +110,7 @@ pub struct OAuth2Request<'a> {
 /// in [`Tokens::refresh_token`].
 pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
     let mut client: TokenClient = Client::new(ClientId::new(request.client_id.to_string()))
-        .set_token_uri(TokenUrl::from_url(request.token_url.clone()));
+        .set_token_uri(TokenUrl::from_url(connect_url(request.token_url)));
     if let Some(secret) = request.client_secret {
         client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
     }
@@ -234,6 +236,7 @@ fn classify(
                 request_id,
             }))
         }
+        RequestTokenError::Request(e) if e.too_large => unexpected(e.message),
         RequestTokenError::Request(e) if e.timeout => Error::Timeout {
             endpoint,
             seconds: request.timeout.as_secs_f64(),
@@ -254,6 +257,8 @@ fn classify(
 #[derive(Debug)]
 struct HttpError {
     timeout: bool,
+    /// The answer went past the cap on its size.
+    too_large: bool,
     message: String,
 }
 
@@ -310,6 +315,7 @@ impl Http {
         self.set_request_id(None);
         let fail = |message: String| HttpError {
             timeout: false,
+            too_large: false,
             message,
         };
         let (parts, body) = request.into_parts();
@@ -318,6 +324,7 @@ impl Http {
             .map_err(|e| fail(format!("cannot build the request: {e}")))?;
         let response = self.connector.call(request).await.map_err(|e| HttpError {
             timeout: e.is_timeout(),
+            too_large: false,
             message: error_chain(&e),
         })?;
         let status = response.status().as_u16();
@@ -335,10 +342,17 @@ impl Http {
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let body = ByteStream::new(response.into_body())
+        let body = ByteStream::new(cap(response.into_body()))
             .collect()
             .await
-            .map_err(|e| fail(format!("reading the answer: {}", error_chain(&e))))?
+            .map_err(|e| match is_too_large(&e) {
+                true => HttpError {
+                    timeout: false,
+                    too_large: true,
+                    message: TooLarge.to_string(),
+                },
+                false => fail(format!("reading the answer: {}", error_chain(&e))),
+            })?
             .into_bytes()
             .to_vec();
         builder

@@ -14,6 +14,7 @@ use super::found::{
 use super::given::DEFAULT_REFRESH_VALIDITY;
 use crate::api::classify::chain;
 use crate::api::connection::Connection;
+use crate::api::http::CapAnswers;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
@@ -34,13 +35,13 @@ async fn signed_client(connection: &Connection, how: &Inspect) -> Client {
     let shared = loader.load().await;
     let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
     // The endpoint is the refresh's, already checked; never one from the AWS config files.
-    config.set_endpoint_url(
-        connection
-            .endpoint
-            .as_ref()
-            .map(|u| u.as_str().trim_end_matches('/').to_string()),
-    );
-    Client::from_conf(config.build())
+    config.set_endpoint_url(connection.sdk_endpoint_url());
+    Client::from_conf(
+        config
+            .interceptor(CapAnswers)
+            .retry_classifier(CapAnswers)
+            .build(),
+    )
 }
 
 /// Reads the app client's and the user pool's settings.

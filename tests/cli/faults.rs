@@ -80,15 +80,30 @@ fn raw_server(answer: Option<Vec<u8>>) -> (String, Arc<AtomicU64>) {
 }
 
 fn serve(mut stream: TcpStream, answer: Option<Vec<u8>>, seen: &AtomicU64) {
+    if !read_request(&mut stream) {
+        return;
+    }
+    seen.fetch_add(1, Ordering::SeqCst);
+    match answer {
+        Some(bytes) => {
+            let _ = stream.write_all(&bytes);
+            // Closing here cuts a body shorter than its Content-Length.
+        }
+        None => std::thread::sleep(Duration::from_secs(60)),
+    }
+}
+
+/// Reads a request whole: headers, then as many body bytes as Content-Length says. False when
+/// the client left first.
+fn read_request(stream: &mut TcpStream) -> bool {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    // Headers, then as many body bytes as Content-Length says.
     loop {
         let Ok(n) = stream.read(&mut chunk) else {
-            return;
+            return false;
         };
         if n == 0 {
-            return;
+            return false;
         }
         buf.extend_from_slice(&chunk[..n]);
         let text = String::from_utf8_lossy(&buf).to_string();
@@ -102,17 +117,9 @@ fn serve(mut stream: TcpStream, answer: Option<Vec<u8>>, seen: &AtomicU64) {
                 })
                 .unwrap_or(0);
             if buf.len() >= end + 4 + length {
-                break;
+                return true;
             }
         }
-    }
-    seen.fetch_add(1, Ordering::SeqCst);
-    match answer {
-        Some(bytes) => {
-            let _ = stream.write_all(&bytes);
-            // Closing here cuts a body shorter than its Content-Length.
-        }
-        None => std::thread::sleep(Duration::from_secs(60)),
     }
 }
 
@@ -389,4 +396,119 @@ async fn a_lost_rotation_answer_is_recovered_within_the_grace_period() {
         &[RT],
     );
     assert_stderr_contains(&out, "RefreshTokenReuseException");
+}
+
+/// What a server answering with a huge body saw: bytes written in all, requests read, answers
+/// ended, and those that ended because the client hung up.
+#[derive(Default)]
+struct Flood {
+    written: AtomicU64,
+    requests: AtomicU64,
+    answered: AtomicU64,
+    hung_up: AtomicU64,
+}
+
+/// 1 GiB: the body every answer of `flood_server` would have.
+const GIB: u64 = 1 << 30;
+
+/// A TCP server on 127.0.0.1 that answers every request with HTTP 200 and a 1 GiB body written
+/// 64 KiB at a time, as fast as the client reads it; its length is announced by Content-Length
+/// when `announced`, else the body ends when the connection closes.
+fn flood_server(announced: bool, content_type: &'static str) -> (String, Arc<Flood>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let flood = Arc::new(Flood::default());
+    let seen = flood.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let flood = seen.clone();
+            std::thread::spawn(move || {
+                if !read_request(&mut stream) {
+                    return;
+                }
+                flood.requests.fetch_add(1, Ordering::SeqCst);
+                let length = match announced {
+                    true => format!("Content-Length: {GIB}"),
+                    false => "Connection: close".to_string(),
+                };
+                let head =
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{length}\r\n\r\n");
+                let chunk = [b' '; 64 << 10];
+                let mut sent = 0;
+                let mut result = stream.write_all(head.as_bytes());
+                while result.is_ok() && sent < GIB {
+                    result = stream.write_all(&chunk);
+                    sent += chunk.len() as u64;
+                    flood
+                        .written
+                        .fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                }
+                flood
+                    .hung_up
+                    .fetch_add(u64::from(result.is_err()), Ordering::SeqCst);
+                flood.answered.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    (addr, flood)
+}
+
+/// A 1 GiB answer, on either HTTP path (the SDK's and the token endpoint's) and whether its
+/// length is announced or not, fails with one error line and exit 1, in less than 32 MiB of
+/// memory, and the client hangs up long before the end: every answer's body is capped at 1 MiB
+/// and does not ask again (a15c21e read it all: 1.1 GB of memory on the SDK's path, 2.1 GB on
+/// the token endpoint's).
+#[test]
+fn a_huge_answer_fails_early_in_little_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    for announced in [true, false] {
+        for oauth2 in [false, true] {
+            let content_type = if oauth2 {
+                "application/json"
+            } else {
+                wire::CONTENT_TYPE
+            };
+            let (url, flood) = flood_server(announced, content_type);
+            let api = match oauth2 {
+                true => ["--api", "oauth2", "--domain", &url],
+                false => ["--region", "eu-west-1", "--endpoint-url", &url],
+            };
+            let rss = dir.path().join("rss");
+            // GNU time: the peak resident set size of the process, in KiB.
+            let mut cmd = assert_cmd::Command::new("/usr/bin/time");
+            cmd.env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", dir.path())
+                .env("NO_PROXY", "*")
+                .env("COGNITO_REFRESH_TOKEN", RT)
+                .args(["-f", "%M", "-o"])
+                .arg(&rss)
+                .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
+                .args(["refresh", "--client-id", CLIENT, "--timeout", "20"])
+                .args(api);
+            let case = format!("announced: {announced}, oauth2: {oauth2}");
+            let (err, _) = fails(&mut cmd, 1);
+            assert!(err.contains("exceeded 1 MiB"), "{case}: {err}");
+            let rss = std::fs::read_to_string(&rss).unwrap();
+            let kib: u64 = rss.lines().last().unwrap().trim().parse().unwrap();
+            assert!(kib < 32 << 10, "{case}: peak memory {kib} KiB");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let answered = || flood.answered.load(Ordering::SeqCst);
+            let requests = flood.requests.load(Ordering::SeqCst);
+            while answered() < requests && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let written = flood.written.load(Ordering::SeqCst);
+            // Not retried: the same answer would come again.
+            assert_eq!(requests, 1, "{case}: requests");
+            assert_eq!(
+                answered(),
+                requests,
+                "{case}: an answer still being written"
+            );
+            assert_eq!(flood.hung_up.load(Ordering::SeqCst), answered(), "{case}");
+            assert!(written < 64 << 20, "{case}: {written} bytes written");
+            eprintln!("{case}: exit 1, peak {kib} KiB, {written} bytes written");
+        }
+    }
 }

@@ -888,3 +888,106 @@ fn a_store_without_locks_names_the_directory_and_the_way_out() {
     assert_stderr_contains(&out, "--store");
     assert!(!p.store_file("ci").exists());
 }
+
+/// In the network namespace: an HTTP server on 127.0.0.1 (port `argv[1]`) that answers every
+/// POST with `argv[2]` in Cognito's content type `argv[3]`, or at `/oauth2/token` with the token
+/// endpoint's `argv[4]`. It says `ready` once bound and leaves with the command, as the silent
+/// resolver does.
+const LOOPBACK_STUB: &str = r#"
+import http.server, sys, time
+port, cognito, content_type, oauth2 = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+class Stub(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        token_endpoint = self.path.startswith("/oauth2/token")
+        body = (oauth2 if token_endpoint else cognito).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json" if token_endpoint else content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", port), Stub)
+server.timeout = 0.2
+def command_running():
+    try:
+        sys.stdout.write(".")
+        sys.stdout.flush()
+        return True
+    except BrokenPipeError:
+        return False
+print("ready", flush=True)
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and command_running():
+    server.handle_request()
+"#;
+
+/// Like `IN_NAMESPACE`, with an /etc/hosts (`$3`) over the system's too, and the loopback stub
+/// (`$4`, its arguments `$5`..`$8`) instead of a resolver.
+const IN_NAMESPACE_WITH_HOSTS: &str = r#"
+set -e
+ip link set lo up
+mount --bind "$2" /etc/resolv.conf
+mount --bind "$3" /etc/hosts
+exec 3< <("$1" -c "$4" "$5" "$6" "$7" "$8" 2>/dev/null)
+read -r ready <&3
+shift 8
+exec "$@"
+"#;
+
+/// Bug: `localhost` in an endpoint was looked up through the system resolver, so a resolver
+/// (here /etc/hosts) naming another address received the plain-http request, refresh token
+/// included (a15c21e: exit 5, "Network is unreachable" connecting to 192.0.2.1). It is now the
+/// loopback address without any lookup: with /etc/hosts mapping `localhost` elsewhere and no
+/// DNS server answering, both the SDK's endpoint and the token endpoint's domain reach the stub
+/// on 127.0.0.1.
+#[test]
+fn localhost_in_an_endpoint_is_loopback_without_a_lookup() {
+    let Some(unshare) = network_namespace(&["--mount"]) else {
+        return without_root("a network namespace with its own /etc/hosts");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let resolv = dir.path().join("resolv.conf");
+    std::fs::write(
+        &resolv,
+        "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n",
+    )
+    .unwrap();
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, "192.0.2.1 localhost\n").unwrap();
+    let port = free_port().to_string();
+    let cognito = json!({"AuthenticationResult": wire::tokens()}).to_string();
+    let oauth2 = json!({
+        "access_token": jwt::access_token(json!({})),
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    })
+    .to_string();
+    let python = std::env::var_os("COGNITO_REFRESH_TEST_PYTHON").unwrap_or("python3".into());
+    let endpoint = format!("http://localhost:{port}");
+    for api in [
+        ["--endpoint-url", &endpoint, "--region", "eu-west-1"],
+        ["--domain", &endpoint, "--api", "oauth2"],
+    ] {
+        let mut cmd = assert_cmd::Command::new("unshare");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("NO_PROXY", "*")
+            .env("COGNITO_REFRESH_TOKEN", RT)
+            .args(&unshare)
+            .args(["--mount", "bash", "-c", IN_NAMESPACE_WITH_HOSTS, "bash"])
+            .arg(&python)
+            .args([&resolv, &hosts])
+            .arg(LOOPBACK_STUB)
+            .args([&port, &cognito, wire::CONTENT_TYPE, &oauth2])
+            .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
+            .args(["refresh", "--client-id", CLIENT, "--timeout", "3"])
+            .args(api);
+        let out = run(&mut cmd, 0);
+        let tokens = json_tokens(&out);
+        assert!(!tokens.access_token.is_empty(), "{api:?}");
+        assert_no_secrets(&out, &[RT]);
+    }
+}
