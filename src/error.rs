@@ -258,9 +258,15 @@ pub enum Error {
     /// No answer within the timeout (exit 5).
     #[error("no answer from {} within the timeout ({seconds}s)", .endpoint.url)]
     Timeout { endpoint: Endpoint, seconds: f64 },
-    /// The endpoint could not be reached: DNS, a refused connection (exit 5).
-    #[error("could not reach {}: {detail}", .endpoint.url)]
-    Unreachable { endpoint: Endpoint, detail: String },
+    /// The endpoint could not be reached: DNS, a refused connection, a proxy that failed or
+    /// refused the tunnel (exit 5). `proxy`: the one the request went through, without
+    /// credentials.
+    #[error("could not reach {}{}: {detail}", .endpoint.url, through(.proxy.as_deref()))]
+    Unreachable {
+        endpoint: Endpoint,
+        detail: String,
+        proxy: Option<String>,
+    },
     /// TLS failed: the server's certificate is not trusted (exit 1).
     #[error("TLS with {} failed: {detail}", .endpoint.url)]
     Tls { endpoint: Endpoint, detail: String },
@@ -296,6 +302,13 @@ pub enum Error {
         message: Text,
         hints: Vec<Text>,
     },
+}
+
+/// ` through the proxy P`, for a request that went through one.
+fn through(proxy: Option<&str>) -> String {
+    proxy
+        .map(|p| format!(" through the proxy {p}"))
+        .unwrap_or_default()
 }
 
 fn unexpected(endpoint: &Endpoint, status: Option<u16>, detail: &str, attempts: u32) -> String {

@@ -2,6 +2,7 @@
 //! an answer into its own error. Anything that was sent is removed from what comes back.
 
 use super::connection::Connection;
+use super::net::proxy_for;
 use super::request::RefreshApi;
 use super::request::RefreshRequest;
 use crate::Error;
@@ -120,6 +121,7 @@ impl<'a> Context<'a> {
                     Error::Unreachable {
                         endpoint: self.endpoint(),
                         detail,
+                        proxy: self.connection.url().as_ref().and_then(proxy_for),
                     }
                 }
             }

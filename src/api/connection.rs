@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::api::http::CapAnswers;
+use crate::api::net;
 use crate::builder::{optional_setters, setters};
 use crate::endpoint::{connect_url, parse_endpoint};
 use crate::region;
@@ -9,7 +10,7 @@ use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region, SharedHttpClient};
 use std::fmt;
 use std::time::Duration;
 use url::Url;
@@ -38,9 +39,29 @@ impl Connection {
             .timeout_config(self.timeout_config())
             .retry_config(self.retry_config())
             .interceptor(CapAnswers)
-            .retry_classifier(CapAnswers);
+            .retry_classifier(CapAnswers)
+            .http_client(self.http_client());
         config.set_endpoint_url(self.sdk_endpoint_url());
         Client::from_conf(config.build())
+    }
+
+    /// The HTTP client of every SDK client of this connection: the tool's one HTTP and TLS
+    /// stack, with the proxy decided for this endpoint ([`net`]).
+    pub(crate) fn http_client(&self) -> SharedHttpClient {
+        net::sdk_http_client(self.url())
+    }
+
+    /// Where requests go: the endpoint override as it is connected to, else Cognito's regional
+    /// endpoint (`None` only for a region no URL can name, which no request reaches).
+    pub fn url(&self) -> Option<Url> {
+        match &self.endpoint {
+            Some(url) => Some(connect_url(url)),
+            None => Url::parse(&format!(
+                "https://cognito-idp.{}.amazonaws.com/",
+                self.region
+            ))
+            .ok(),
+        }
     }
 
     /// The endpoint override as the SDK takes it: `localhost` is the loopback address already,

@@ -4,6 +4,7 @@ pub mod classify;
 pub mod cognito;
 pub mod connection;
 pub mod http;
+pub mod net;
 pub mod oauth2;
 pub mod plan;
 pub mod request;

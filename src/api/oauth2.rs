@@ -9,12 +9,12 @@
 
 use super::classify::error_chain;
 use super::http::{TooLarge, cap, is_too_large};
+use super::net::proxy_for;
 use crate::endpoint::connect_url;
 use crate::error::{Endpoint, Operation, Reason, Refusal, Sent};
 use crate::tokens::{Note, Tokens, now_unix};
 use crate::{Error, ErrorKind};
 use aws_smithy_http_client::Connector;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
 use aws_smithy_types::body::SdkBody;
@@ -114,7 +114,7 @@ pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
     if let Some(secret) = request.client_secret {
         client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
     }
-    let http = Http::new(request.timeout);
+    let http = Http::new(request.timeout, &connect_url(request.token_url));
     let refresh_token = RefreshToken::new(request.refresh_token.expose_secret().to_string());
     let attempts = request.max_attempts.max(1);
     let call = async {
@@ -244,6 +244,7 @@ fn classify(
         RequestTokenError::Request(e) => Error::Unreachable {
             endpoint,
             detail: scrub(&e.message),
+            proxy: proxy_for(&connect_url(request.token_url)),
         },
         RequestTokenError::Parse(e, _body) => unexpected(format!(
             "the answer is not the token endpoint's JSON (at {})",
@@ -280,15 +281,12 @@ struct Http {
 }
 
 impl Http {
-    fn new(timeout: Duration) -> Self {
+    fn new(timeout: Duration, url: &Url) -> Self {
         let settings = HttpConnectorSettings::builder()
             .connect_timeout(timeout.min(Duration::from_millis(3100)))
             .read_timeout(timeout)
             .build();
-        let connector = Connector::builder()
-            .connector_settings(settings)
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .build();
+        let connector = super::net::connector(Some(url), settings, None);
         Http {
             connector,
             status: AtomicU16::new(0),

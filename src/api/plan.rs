@@ -6,6 +6,7 @@ use super::request::RefreshApi;
 use super::request::{RefreshRequest, Via};
 use crate::Error;
 use crate::builder::{optional_setters, setters};
+use crate::endpoint::connect_url;
 use crate::jwt::{self, Claims};
 use crate::region;
 use crate::text::Setting;
@@ -283,8 +284,15 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
         ))),
     }
 
+    let connection = o.target.connect(region, endpoint);
+    let url = token_url
+        .as_ref()
+        .map(connect_url)
+        .or_else(|| connection.url());
+    notes.extend(url.as_ref().and_then(super::net::proxy_note));
+
     Ok(Plan {
-        connection: o.target.connect(region, endpoint),
+        connection,
         request: RefreshRequest::new(
             o.client_id,
             o.refresh_token,

@@ -89,6 +89,13 @@ pub fn hints(err: &CoreError) -> Vec<String> {
             }
         }
         CoreError::Timeout { .. } => out.push("try again, or raise --timeout".into()),
+        CoreError::Unreachable {
+            proxy: Some(proxy), ..
+        } => out.push(format!(
+            "the request went through the proxy {proxy} (HTTPS_PROXY or ALL_PROXY): check that \
+             it is up and lets this endpoint through (proxy credentials go in its URL), or list \
+             the endpoint's host in NO_PROXY to connect directly"
+        )),
         CoreError::Unreachable { endpoint, .. } => {
             out.push(endpoint_hint(endpoint.operation).into());
         }

@@ -40,6 +40,7 @@ async fn signed_client(connection: &Connection, how: &Inspect) -> Client {
         config
             .interceptor(CapAnswers)
             .retry_classifier(CapAnswers)
+            .http_client(connection.http_client())
             .build(),
     )
 }

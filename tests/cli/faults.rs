@@ -3,11 +3,12 @@
 //! documented exit code, within --timeout, and with -v nothing secret on either stream.
 
 use crate::support::jwt;
+use crate::support::net::{self, read_request};
 use crate::support::wire::{self, CLIENT};
 use crate::util::*;
 use serde_json::json;
 use std::collections::HashMap;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,12 +53,7 @@ fn fails(cmd: &mut assert_cmd::Command, code: i32) -> (String, Duration) {
 /// An HTTP 200 answer in Cognito's content type, as bytes: `body` after the headers, whose
 /// Content-Length is `length` (more than the body's, for a body cut short).
 fn http_200(length: usize, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\n\
-         Content-Length: {length}\r\nConnection: close\r\n\r\n{body}",
-        wire::CONTENT_TYPE
-    )
-    .into_bytes()
+    net::http_200(wire::CONTENT_TYPE, length, body)
 }
 
 /// A TCP server on 127.0.0.1 that reads each request whole and answers it with `answer`
@@ -80,7 +76,7 @@ fn raw_server(answer: Option<Vec<u8>>) -> (String, Arc<AtomicU64>) {
 }
 
 fn serve(mut stream: TcpStream, answer: Option<Vec<u8>>, seen: &AtomicU64) {
-    if !read_request(&mut stream) {
+    if read_request(&mut stream).is_none() {
         return;
     }
     seen.fetch_add(1, Ordering::SeqCst);
@@ -90,36 +86,6 @@ fn serve(mut stream: TcpStream, answer: Option<Vec<u8>>, seen: &AtomicU64) {
             // Closing here cuts a body shorter than its Content-Length.
         }
         None => std::thread::sleep(Duration::from_secs(60)),
-    }
-}
-
-/// Reads a request whole: headers, then as many body bytes as Content-Length says. False when
-/// the client left first.
-fn read_request(stream: &mut TcpStream) -> bool {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let Ok(n) = stream.read(&mut chunk) else {
-            return false;
-        };
-        if n == 0 {
-            return false;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text[..end]
-                .lines()
-                .find_map(|l| {
-                    let (name, value) = l.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                return true;
-            }
-        }
     }
 }
 
@@ -423,7 +389,7 @@ fn flood_server(announced: bool, content_type: &'static str) -> (String, Arc<Flo
         for mut stream in listener.incoming().flatten() {
             let flood = seen.clone();
             std::thread::spawn(move || {
-                if !read_request(&mut stream) {
+                if read_request(&mut stream).is_none() {
                     return;
                 }
                 flood.requests.fetch_add(1, Ordering::SeqCst);

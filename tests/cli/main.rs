@@ -19,6 +19,7 @@ mod login_moto;
 mod login_srp_stub;
 mod login_stub;
 mod oauth2;
+mod proxy;
 mod refresh_moto;
 mod refresh_stub;
 mod regression;

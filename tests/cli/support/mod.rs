@@ -4,6 +4,7 @@ pub mod cognito_local;
 pub mod cognito_stub;
 pub mod jwt;
 pub mod moto;
+pub mod net;
 pub mod srp_server;
 pub mod wire;
 

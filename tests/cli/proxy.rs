@@ -1,0 +1,140 @@
+//! Proxies: an https endpoint is reached through the proxy HTTPS_PROXY or ALL_PROXY names
+//! (with the credentials of its URL), unless NO_PROXY lists its host, on both HTTP paths (the
+//! SDK's and the token endpoint's); a plain-http loopback endpoint never is, whatever the
+//! environment says. Against a CONNECT proxy and an HTTPS stub, both on 127.0.0.1.
+
+use crate::support::net::{Proxy, TestCa};
+use crate::support::wire::{CLIENT, REFRESH_TOKEN as RT};
+use crate::util::*;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+const PROXY_PASSWORD: &str = "pr0xy-pa55word";
+
+/// `refresh -v` of the stubs' app client, trusting `ca`, with no proxy variable but `NO_PROXY`
+/// left from `bin()`'s environment: the caller sets what it tests.
+fn refresh(ca: &TestCa, api: &[&str]) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.args([
+        "-v",
+        "refresh",
+        "--client-id",
+        CLIENT,
+        "--region",
+        "eu-west-1",
+    ])
+    .args(api)
+    .env_remove("NO_PROXY")
+    .env("SSL_CERT_FILE", ca.cert_file())
+    .env("COGNITO_REFRESH_TOKEN", RT);
+    cmd
+}
+
+/// The options that send a refresh to `https://ADDR` through the SDK, and through the token
+/// endpoint.
+fn both_apis(addr: &str) -> [Vec<String>; 2] {
+    let url = format!("https://{addr}");
+    [
+        vec!["--endpoint-url".into(), url.clone()],
+        vec!["--api".into(), "oauth2".into(), "--domain".into(), url],
+    ]
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn an_https_endpoint_is_reached_through_the_proxy_with_its_credentials() {
+    let ca = TestCa::new();
+    let stub = ca.stub();
+    for (variable, api) in ["HTTPS_PROXY", "ALL_PROXY"]
+        .into_iter()
+        .zip(both_apis(&stub))
+    {
+        let proxy = Proxy::start();
+        let url = format!("http://alice:{PROXY_PASSWORD}@{}", proxy.addr);
+        let out = run(refresh(&ca, &strs(&api)).env(variable, &url), 0);
+        let tunnels = proxy.tunnels();
+        assert_eq!(tunnels.len(), 1, "{variable} {api:?}: {tunnels:?}");
+        assert_eq!(tunnels[0].target, stub, "{variable} {api:?}");
+        let basic = format!(
+            "Basic {}",
+            STANDARD.encode(format!("alice:{PROXY_PASSWORD}"))
+        );
+        assert_eq!(tunnels[0].authorization.as_deref(), Some(&*basic));
+        // -v names the proxy, without its credentials.
+        assert_stderr_contains(&out, &format!("through the proxy http://{}", proxy.addr));
+        assert_no_secrets(&out, &[PROXY_PASSWORD, RT]);
+        assert!(!json_tokens(&out).access_token.is_empty());
+    }
+}
+
+#[test]
+fn no_proxy_lists_the_hosts_reached_directly() {
+    let ca = TestCa::new();
+    let stub = ca.stub();
+    for api in both_apis(&stub) {
+        let proxy = Proxy::start();
+        let out = run(
+            refresh(&ca, &strs(&api))
+                .env("HTTPS_PROXY", format!("http://{}", proxy.addr))
+                .env("NO_PROXY", "example.com,127.0.0.1"),
+            0,
+        );
+        assert_eq!(proxy.connections(), 0, "{api:?}");
+        assert!(!stderr(&out).contains("proxy"), "{}", stderr(&out));
+    }
+}
+
+#[tokio::test]
+async fn a_plain_http_loopback_endpoint_never_goes_through_a_proxy() {
+    let server = crate::support::wire::answering(crate::support::wire::auth_result(
+        crate::support::wire::tokens(),
+    ))
+    .await;
+    let ca = TestCa::new();
+    let proxy = Proxy::start();
+    let url = format!("http://{}", proxy.addr);
+    for api in [
+        vec!["--endpoint-url".to_string(), server.uri()],
+        vec![
+            "--api".into(),
+            "oauth2".into(),
+            "--domain".into(),
+            server.uri(),
+        ],
+    ] {
+        let mut cmd = refresh(&ca, &strs(&api));
+        for variable in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "HTTPS_PROXY"] {
+            cmd.env(variable, &url);
+        }
+        // The stub answers Cognito's JSON to both: the token endpoint's refresh fails on it,
+        // after the request went where it should.
+        let _ = cmd.output().unwrap();
+    }
+    assert_eq!(proxy.connections(), 0);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[test]
+fn a_proxy_that_cannot_be_reached_is_named_in_the_error_and_its_hint() {
+    let ca = TestCa::new();
+    let stub = ca.stub();
+    let down = format!("127.0.0.1:{}", free_port());
+    for api in both_apis(&stub) {
+        let mut cmd = refresh(&ca, &strs(&api));
+        cmd.env("HTTPS_PROXY", format!("http://bob:{PROXY_PASSWORD}@{down}"))
+            .args(["--timeout", "5"]);
+        let out = run_failing(&mut cmd, 5, &[PROXY_PASSWORD, RT]);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("through the proxy http://{down}:")),
+            "{err}"
+        );
+        assert!(
+            err.contains("hint: the request went through the proxy"),
+            "{err}"
+        );
+    }
+}
