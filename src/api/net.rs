@@ -12,7 +12,7 @@ use crate::tokens::Note;
 use aws_smithy_async::rt::sleep::SharedAsyncSleep;
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpConnectorSettings, SharedHttpClient, SharedHttpConnector, http_client_fn,
 };
@@ -64,9 +64,23 @@ pub(crate) fn connector(
         .connector_settings(settings)
         .proxy_config(proxy_config(url));
     builder.set_sleep_impl(sleep);
-    builder
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+    let builder = builder.tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+    match url.map(Url::scheme) {
+        // No TLS connection is made to a plain-http endpoint: its connector trusts nothing, so
+        // that building it reads no certificate file.
+        Some("http") => builder.tls_context(no_roots()).build(),
+        // The platform's roots (or SSL_CERT_FILE's, SSL_CERT_DIR's): read at the first TLS
+        // connector of the process, just before its first request, and kept.
+        _ => builder.build(),
+    }
+}
+
+/// A TLS context that trusts no certificate.
+fn no_roots() -> TlsContext {
+    TlsContext::builder()
+        .with_trust_store(TrustStore::empty().with_native_roots(false))
         .build()
+        .unwrap_or_else(|_| TlsContext::default())
 }
 
 /// The SDK's HTTP client for requests to `url`: the same connector as the token endpoint's,

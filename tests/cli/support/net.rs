@@ -135,18 +135,23 @@ impl TestCa {
     }
 }
 
+/// The token endpoint's answer to a refresh: new tokens, valid an hour.
+pub fn token_endpoint_answer() -> String {
+    json!({
+        "access_token": jwt::access_token(json!({})),
+        "id_token": jwt::id_token(),
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    })
+    .to_string()
+}
+
 /// The answer to a refresh whose request begins with `head`.
 fn answer(head: &str) -> Vec<u8> {
     let body = match head.starts_with("POST /oauth2/token ") {
-        true => json!({
-            "access_token": jwt::access_token(json!({})),
-            "id_token": jwt::id_token(),
-            "token_type": "Bearer",
-            "expires_in": 3600,
-        }),
-        false => json!({"AuthenticationResult": wire::tokens()}),
-    }
-    .to_string();
+        true => token_endpoint_answer(),
+        false => json!({"AuthenticationResult": wire::tokens()}).to_string(),
+    };
     let content_type = match head.starts_with("POST /oauth2/token ") {
         true => "application/json",
         false => wire::CONTENT_TYPE,

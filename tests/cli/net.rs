@@ -1,13 +1,17 @@
-//! Proxies: an https endpoint is reached through the proxy HTTPS_PROXY or ALL_PROXY names
-//! (with the credentials of its URL), unless NO_PROXY lists its host, on both HTTP paths (the
-//! SDK's and the token endpoint's); a plain-http loopback endpoint never is, whatever the
-//! environment says. Against a CONNECT proxy and an HTTPS stub, both on 127.0.0.1.
+//! The network. Proxies: an https endpoint is reached through the proxy HTTPS_PROXY or
+//! ALL_PROXY names (with the credentials of its URL), unless NO_PROXY lists its host, on both
+//! HTTP paths (the SDK's and the token endpoint's); a plain-http loopback endpoint never is,
+//! whatever the environment says. Against a CONNECT proxy and an HTTPS stub, both on 127.0.0.1.
+//! TLS roots: read once, and only for a TLS connection.
 
-use crate::support::net::{Proxy, TestCa};
+use crate::support::net::{Proxy, TestCa, token_endpoint_answer};
+use crate::support::wire;
 use crate::support::wire::{CLIENT, REFRESH_TOKEN as RT};
 use crate::util::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 const PROXY_PASSWORD: &str = "pr0xy-pa55word";
 
@@ -89,10 +93,7 @@ fn no_proxy_lists_the_hosts_reached_directly() {
 
 #[tokio::test]
 async fn a_plain_http_loopback_endpoint_never_goes_through_a_proxy() {
-    let server = crate::support::wire::answering(crate::support::wire::auth_result(
-        crate::support::wire::tokens(),
-    ))
-    .await;
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
     let ca = TestCa::new();
     let proxy = Proxy::start();
     let url = format!("http://{}", proxy.addr);
@@ -135,6 +136,85 @@ fn a_proxy_that_cannot_be_reached_is_named_in_the_error_and_its_hint() {
         assert!(
             err.contains("hint: the request went through the proxy"),
             "{err}"
+        );
+    }
+}
+
+/// The certificate files a refresh (`-v refresh ARGS`, with `env` and the stubs' refresh
+/// token, SSL_CERT_FILE naming `ca`'s certificate) opened, as strace saw them: every path under
+/// /etc/ssl or `ca`'s directory, once per open. Asserts the refresh's exit code.
+fn certificate_opens(ca: &TestCa, args: &[&str], env: &[(&str, &str)], code: i32) -> Vec<String> {
+    let strace = std::process::Command::new("strace").arg("-V").output();
+    assert!(
+        strace.is_ok_and(|o| o.status.success()),
+        "the files a refresh opens are counted with strace (Debian's strace): install it"
+    );
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = assert_cmd::Command::new("strace");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("SSL_CERT_FILE", ca.cert_file())
+        .env("COGNITO_REFRESH_TOKEN", RT)
+        .envs(env.iter().copied())
+        .args(["-f", "-qq", "-e", "trace=openat,open", "-o"])
+        .arg(log.path())
+        .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
+        .args([
+            "-v",
+            "refresh",
+            "--client-id",
+            CLIENT,
+            "--region",
+            "eu-west-1",
+        ])
+        .args(args);
+    run(&mut cmd, code);
+    let ca_dir = ca.dir.path().display().to_string();
+    std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split('"').nth(1))
+        .filter(|path| path.starts_with("/etc/ssl") || path.starts_with(&ca_dir))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A refresh against a plain-http endpoint reads no certificate file, on either path; one over
+/// TLS reads the trusted roots once, through three attempts.
+#[tokio::test]
+async fn tls_roots_are_read_once_and_only_for_tls() {
+    let server = wire::answering(wire::auth_result(wire::tokens())).await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(token_endpoint_answer(), "application/json"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let ca = TestCa::new();
+    for args in [
+        ["--endpoint-url", &server.uri()],
+        ["--domain", &server.uri()],
+    ] {
+        let api: &[&str] = match args[0] {
+            "--domain" => &["--api", "oauth2"],
+            _ => &[],
+        };
+        let opened = certificate_opens(&ca, &[api, &args[..]].concat(), &[], 0);
+        assert_eq!(opened, Vec::<String>::new(), "{args:?}");
+    }
+    // Over TLS, to a proxy that is down: three attempts, one reading of the roots.
+    let down = format!("http://127.0.0.1:{}", free_port());
+    let stub = ca.stub();
+    for api in both_apis(&stub) {
+        let opened = certificate_opens(&ca, &strs(&api), &[("HTTPS_PROXY", &down)], 5);
+        assert_eq!(
+            opened,
+            vec![ca.cert_file().display().to_string()],
+            "{api:?}"
         );
     }
 }
