@@ -235,8 +235,9 @@ pub(crate) fn io_error(attempt: String, e: &io::Error) -> Error {
 
 /// Test hook: when the environment variable `COGNITO_REFRESH_TEST_FAILPOINT` names this point,
 /// the process aborts here, as a crash or a `kill -9` would. Only with the `failpoints` feature,
-/// which only the test suite turns on: default and release builds do not read the variable. The integration tests use it to show that a process dying
-/// between writing and renaming leaves the previous file whole.
+/// which only the test suite turns on: default and release builds do not read the variable.
+/// The integration tests use it to show that a process dying between writing and renaming
+/// leaves the previous file whole.
 fn failpoint(name: &str) {
     #[cfg(feature = "failpoints")]
     if std::env::var_os("COGNITO_REFRESH_TEST_FAILPOINT").is_some_and(|v| v == name) {

@@ -4,7 +4,7 @@
 
 use crate::support::jwt;
 use crate::support::net::{self, read_request};
-use crate::support::wire::{self, CLIENT};
+use crate::support::wire::{self, CLIENT, REFRESH_VERBOSE as REFRESH};
 use crate::util::*;
 use serde_json::json;
 use std::collections::HashMap;
@@ -17,16 +17,6 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 const RT: &str = "rt-fault-0d3c1f2e-secret";
 const SECRET: &str = "client-secret-fault-9";
-
-/// `refresh -v` for the stubs' app client in eu-west-1.
-const REFRESH: [&str; 6] = [
-    "-v",
-    "refresh",
-    "--client-id",
-    CLIENT,
-    "--region",
-    "eu-west-1",
-];
 
 /// `refresh -v` to `endpoint`, with a client secret, bounded by `timeout` seconds.
 fn refresh(endpoint: &str, timeout: &str) -> assert_cmd::Command {

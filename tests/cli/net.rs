@@ -6,7 +6,7 @@
 
 use crate::support::net::{Proxy, TestCa, token_endpoint_answer};
 use crate::support::wire;
-use crate::support::wire::{CLIENT, REFRESH_TOKEN as RT};
+use crate::support::wire::REFRESH_TOKEN as RT;
 use crate::util::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -19,18 +19,11 @@ const PROXY_PASSWORD: &str = "pr0xy-pa55word";
 /// left from `bin()`'s environment: the caller sets what it tests.
 fn refresh(ca: &TestCa, api: &[&str]) -> assert_cmd::Command {
     let mut cmd = bin();
-    cmd.args([
-        "-v",
-        "refresh",
-        "--client-id",
-        CLIENT,
-        "--region",
-        "eu-west-1",
-    ])
-    .args(api)
-    .env_remove("NO_PROXY")
-    .env("SSL_CERT_FILE", ca.cert_file())
-    .env("COGNITO_REFRESH_TOKEN", RT);
+    cmd.args(wire::REFRESH_VERBOSE)
+        .args(api)
+        .env_remove("NO_PROXY")
+        .env("SSL_CERT_FILE", ca.cert_file())
+        .env("COGNITO_REFRESH_TOKEN", RT);
     cmd
 }
 
@@ -161,14 +154,7 @@ fn certificate_opens(ca: &TestCa, args: &[&str], env: &[(&str, &str)], code: i32
         .args(["-f", "-qq", "-e", "trace=openat,open", "-o"])
         .arg(log.path())
         .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
-        .args([
-            "-v",
-            "refresh",
-            "--client-id",
-            CLIENT,
-            "--region",
-            "eu-west-1",
-        ])
+        .args(wire::REFRESH_VERBOSE)
         .args(args);
     run(&mut cmd, code);
     let ca_dir = ca.dir.path().display().to_string();

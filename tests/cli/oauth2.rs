@@ -204,14 +204,7 @@ async fn refreshes_at_cognito_local_and_a_revoked_token_exits_3() {
     assert!(t.expires_in > 0);
 
     // Revoked at the emulator: the endpoint answers invalid_grant.
-    local
-        .admin()
-        .revoke_token()
-        .client_id(&session.client_id)
-        .token(&session.refresh_token)
-        .send()
-        .await
-        .expect("RevokeToken");
+    local.revoke(&session).await;
     let out = run_failing(
         &mut refresh_at(local, &session),
         3,

@@ -177,14 +177,7 @@ async fn diagnose_api_oauth2_reaches_the_token_endpoint() {
     }
     assert!(r.attempts().is_empty(), "{r:#?}");
 
-    local
-        .admin()
-        .revoke_token()
-        .client_id(&session.client_id)
-        .token(&session.refresh_token)
-        .send()
-        .await
-        .expect("RevokeToken");
+    local.revoke(&session).await;
     let out = run_failing(&mut diagnose(), 3, &[&session.refresh_token]);
     let r = report(&out);
     let refresh = r.assert_status("refresh", CheckStatus::Problem);

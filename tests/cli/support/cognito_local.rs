@@ -121,6 +121,17 @@ impl CognitoLocal {
         Client::from_conf(config)
     }
 
+    /// Revokes the session's refresh token (RevokeToken at the emulator).
+    pub async fn revoke(&self, session: &LocalSession) {
+        self.admin()
+            .revoke_token()
+            .client_id(&session.client_id)
+            .token(&session.refresh_token)
+            .send()
+            .await
+            .expect("RevokeToken");
+    }
+
     /// A new pool with a public client, and a user signed in with USER_PASSWORD_AUTH.
     pub async fn session(&self) -> LocalSession {
         let admin = self.admin();

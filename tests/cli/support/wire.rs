@@ -25,6 +25,16 @@ pub fn with(mut object: Value, extra: Value) -> Value {
     object
 }
 
+/// `refresh -v` for the stubs' app client in eu-west-1.
+pub const REFRESH_VERBOSE: [&str; 6] = [
+    "-v",
+    "refresh",
+    "--client-id",
+    CLIENT,
+    "--region",
+    "eu-west-1",
+];
+
 /// The content type of Cognito's requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// What precedes the operation's name in the X-Amz-Target header.
