@@ -26,8 +26,9 @@ line on stdout:
         -> {"total": N, "by_target": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n, ...},
             "by_client": {"<ClientId>": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n}}}
            (every request the server received, the fixture's own set-up calls included;
-           by_client counts InitiateAuth calls per app client, so a test that owns a
-           session's client sees exactly its own calls)
+           by_client counts InitiateAuth and AdminInitiateAuth calls per app client, so a
+           test that owns a session's client sees exactly its own calls; a signed call also
+           counts as "<Operation>:signed-by:<access key id>", the key of its SigV4 signature)
 
 A failing command answers {"error": "message"} and the fixture keeps serving. End of
 stdin (the parent closed the pipe or died) stops the server and exits 0. Only protocol
@@ -82,8 +83,8 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 class RequestCounter:
-    """WSGI middleware counting requests by X-Amz-Target (and InitiateAuth's AuthFlow),
-    and InitiateAuth calls by app client."""
+    """WSGI middleware counting requests by X-Amz-Target (and (Admin)InitiateAuth's
+    AuthFlow), and (Admin)InitiateAuth calls by app client and signing key."""
 
     def __init__(self, app):
         self.app = app
@@ -98,7 +99,7 @@ class RequestCounter:
         keys = [operation or "(no target)"]
         client_keys = []
         client_id = None
-        if operation == "InitiateAuth":
+        if operation in ("InitiateAuth", "AdminInitiateAuth"):
             body = self._buffer_body(environ)
             try:
                 request = json.loads(body or b"{}")
@@ -107,8 +108,12 @@ class RequestCounter:
             except (ValueError, AttributeError):
                 flow = None
             if isinstance(flow, str):
-                keys.append(f"InitiateAuth:{flow}")
-                client_keys = [operation, f"InitiateAuth:{flow}"]
+                keys.append(f"{operation}:{flow}")
+                client_keys = [operation, f"{operation}:{flow}"]
+        signature = environ.get("HTTP_AUTHORIZATION", "")
+        signer = signature.partition("Credential=")[2].partition("/")[0]
+        if client_keys and signer:
+            client_keys.append(f"{operation}:signed-by:{signer}")
         if "HTTP_AUTHORIZATION" not in environ:
             # moto 5.2.5 takes a request's region from its SigV4 credential scope, and serves
             # unsigned requests (GlobalSignOut, ForgetDevice, RevokeToken from the tool under

@@ -38,6 +38,9 @@ pub struct Profile {
     pub domain: Option<String>,
     /// `login` remembers the device (ConfirmDevice) without --remember-device.
     pub remember_device: Option<bool>,
+    /// The AWS profile whose credentials sign the admin API (`api = "admin-initiate-auth"`,
+    /// `login --flow admin-password`); else the standard chain's default.
+    pub aws_profile: Option<String>,
     /// The name of an environment variable holding the client secret.
     pub client_secret_env: Option<String>,
     /// A file holding the client secret; relative paths are relative to the config file.
@@ -428,6 +431,7 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
         ("device_key", &p.device_key),
         ("domain", &p.domain),
         ("client_secret_env", &p.client_secret_env),
+        ("aws_profile", &p.aws_profile),
     ];
     for (key, value) in strings {
         if let Some(v) = value {

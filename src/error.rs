@@ -46,6 +46,8 @@ pub enum Operation {
     InitiateAuth,
     /// A refresh through GetTokensFromRefreshToken.
     GetTokens,
+    /// A refresh through AdminInitiateAuth (REFRESH_TOKEN_AUTH), signed with AWS credentials.
+    AdminInitiateAuth,
     /// A refresh at the user pool domain's OAuth2 token endpoint.
     TokenEndpoint,
     /// InitiateAuth with a password flow, RespondToAuthChallenge.
@@ -65,7 +67,10 @@ impl Operation {
     pub fn is_refresh(self) -> bool {
         matches!(
             self,
-            Operation::InitiateAuth | Operation::GetTokens | Operation::TokenEndpoint
+            Operation::InitiateAuth
+                | Operation::GetTokens
+                | Operation::TokenEndpoint
+                | Operation::AdminInitiateAuth
         )
     }
 }
@@ -135,6 +140,12 @@ pub enum Reason {
     UnauthorizedClient,
     /// The token endpoint's `invalid_request`, `unsupported_grant_type`, `invalid_scope`.
     InvalidRequest,
+    /// AWS refused the caller's identity the action (AccessDeniedException): an IAM policy
+    /// lacks it.
+    AccessDenied,
+    /// AWS did not accept the credentials that signed the call (unknown key, bad signature,
+    /// expired session).
+    AwsCredentials,
     /// An answer this library does not know.
     Unknown,
 }
@@ -168,7 +179,9 @@ impl Reason {
             | InvalidParameter
             | InvalidClient
             | UnauthorizedClient
-            | InvalidRequest => ErrorKind::Misconfigured,
+            | InvalidRequest
+            | AccessDenied
+            | AwsCredentials => ErrorKind::Misconfigured,
             PasswordPolicy => ErrorKind::Usage,
             Throttled | ServerError => ErrorKind::Transient,
             Forbidden | LambdaFailed | Unknown => ErrorKind::Other,

@@ -8,6 +8,7 @@ use super::request::RefreshRequest;
 use crate::Error;
 pub use crate::error::Operation;
 use crate::error::{Endpoint, Reason, Refusal, Sent};
+use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
@@ -110,6 +111,9 @@ impl<'a> Context<'a> {
                 endpoint: self.endpoint(),
                 seconds,
             },
+            SdkError::DispatchFailure(d) if d.is_other() && mentions_credentials(&err) => {
+                no_credentials(self.operation, &self.scrub(&chain(&err)))
+            }
             SdkError::DispatchFailure(_) => {
                 let detail = self.scrub(&chain(&err));
                 if detail.to_ascii_lowercase().contains("certificate") {
@@ -150,6 +154,61 @@ pub(crate) fn refresh_operation(api: RefreshApi) -> Operation {
         RefreshApi::InitiateAuth => Operation::InitiateAuth,
         RefreshApi::GetTokens => Operation::GetTokens,
         RefreshApi::OAuth2 => Operation::TokenEndpoint,
+        RefreshApi::AdminInitiateAuth => Operation::AdminInitiateAuth,
+    }
+}
+
+/// Whether a failure before anything was sent is the AWS credential chain's: it found no
+/// credentials, or could not load them.
+fn mentions_credentials(err: &dyn std::error::Error) -> bool {
+    error_chain(err).to_ascii_lowercase().contains("credential")
+}
+
+/// The error for a signed call that found no AWS credentials to sign with (exit 4): `detail`
+/// is the chain's explanation, on one line.
+fn no_credentials(operation: Operation, detail: &str) -> Error {
+    // The chain lists every provider it tried, at length: what it tried is enough.
+    let detail = if detail.contains("no credentials found in chain") {
+        "none found in the environment, the AWS config and credentials files, web identity, \
+         container or instance metadata"
+            .to_string()
+    } else {
+        detail.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    Error::new(
+        crate::ErrorKind::Misconfigured,
+        format!(
+            "no AWS credentials to sign {}: {detail}",
+            signed_action(operation)
+        ),
+    )
+    .with_hint(format!(
+        "{} needs AWS credentials allowed to call {}: pass {} NAME (or set AWS_PROFILE), or \
+         set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them",
+        operation_name(operation),
+        signed_action(operation),
+        Setting::AwsProfile
+    ))
+}
+
+/// The IAM action a signed call needs.
+pub fn signed_action(operation: Operation) -> &'static str {
+    match operation {
+        Operation::AdminInitiateAuth => "cognito-idp:AdminInitiateAuth",
+        Operation::SignIn => {
+            "cognito-idp:AdminInitiateAuth and cognito-idp:AdminRespondToAuthChallenge"
+        }
+        Operation::Inspect => "cognito-idp:DescribeUserPoolClient",
+        _ => "the action",
+    }
+}
+
+/// The operation's name in messages.
+fn operation_name(operation: Operation) -> &'static str {
+    match operation {
+        Operation::AdminInitiateAuth => "AdminInitiateAuth",
+        Operation::SignIn => "the admin sign-in",
+        _ => "the call",
     }
 }
 
@@ -258,6 +317,16 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
             Reason::ServerError
         }
         ("ForbiddenException", _) => Reason::Forbidden,
+        ("AccessDeniedException" | "AccessDenied", _) => Reason::AccessDenied,
+        (
+            "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "SignatureDoesNotMatch"
+            | "ExpiredTokenException"
+            | "InvalidClientTokenId"
+            | "MissingAuthenticationTokenException",
+            _,
+        ) => Reason::AwsCredentials,
         (
             "UnexpectedLambdaException"
             | "UserLambdaValidationException"

@@ -1,4 +1,5 @@
-//! The refresh calls through the AWS SDK: InitiateAuth and GetTokensFromRefreshToken.
+//! The refresh calls through the AWS SDK: InitiateAuth, AdminInitiateAuth and
+//! GetTokensFromRefreshToken.
 
 use super::classify::Context;
 use super::connection::Connection;
@@ -8,47 +9,78 @@ use crate::{Error, ErrorKind};
 use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
 
-/// A refresh through InitiateAuth (REFRESH_TOKEN_AUTH) or GetTokensFromRefreshToken; a request
+/// A refresh through (Admin)InitiateAuth (REFRESH_TOKEN_AUTH) or GetTokensFromRefreshToken; a request
 /// for the token endpoint is not one of these, and is refused before anything is sent.
 pub(crate) async fn refresh(
     connection: &Connection,
     request: &RefreshRequest,
 ) -> Result<Tokens, Error> {
-    let client = connection.client();
     let ctx = Context::refresh(connection, request);
     let operation = request.api().operation();
     let (request_id, result) = match &request.via {
         Via::InitiateAuth {
             device_key,
             client_metadata,
+            admin,
             ..
         } => {
-            let mut call = client
-                .initiate_auth()
-                .auth_flow(AuthFlowType::RefreshTokenAuth)
-                .client_id(&request.client_id)
-                .auth_parameters("REFRESH_TOKEN", request.refresh_token.expose_secret());
+            let mut parameters = HashMap::from([(
+                "REFRESH_TOKEN".to_string(),
+                request.refresh_token.expose_secret().to_string(),
+            )]);
             if let Some(hash) = request.secret_hash() {
-                call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
+                parameters.insert("SECRET_HASH".into(), hash.expose_secret().to_string());
             }
             if let Some(key) = device_key {
-                call = call.auth_parameters("DEVICE_KEY", key);
+                parameters.insert("DEVICE_KEY".into(), key.clone());
             }
-            for (k, v) in client_metadata {
-                call = call.client_metadata(k, v);
+            let metadata = (!client_metadata.is_empty())
+                .then(|| client_metadata.iter().cloned().collect::<HashMap<_, _>>());
+            match admin {
+                None => {
+                    let out = connection
+                        .client()
+                        .initiate_auth()
+                        .auth_flow(AuthFlowType::RefreshTokenAuth)
+                        .client_id(&request.client_id)
+                        .set_auth_parameters(Some(parameters))
+                        .set_client_metadata(metadata)
+                        .send()
+                        .await
+                        .map_err(|e| ctx.error(e))?;
+                    (
+                        out.request_id().map(str::to_string),
+                        out.authentication_result,
+                    )
+                }
+                Some(admin) => {
+                    let out = connection
+                        .signed_client(admin.aws_profile.as_deref())
+                        .await
+                        .admin_initiate_auth()
+                        .user_pool_id(&admin.user_pool_id)
+                        .auth_flow(AuthFlowType::RefreshTokenAuth)
+                        .client_id(&request.client_id)
+                        .set_auth_parameters(Some(parameters))
+                        .set_client_metadata(metadata)
+                        .send()
+                        .await
+                        .map_err(|e| ctx.error(e))?;
+                    (
+                        out.request_id().map(str::to_string),
+                        out.authentication_result,
+                    )
+                }
             }
-            let out = call.send().await.map_err(|e| ctx.error(e))?;
-            (
-                out.request_id().map(str::to_string),
-                out.authentication_result,
-            )
         }
         Via::GetTokens {
             device_key,
             client_metadata,
         } => {
-            let mut call = client
+            let mut call = connection
+                .client()
                 .get_tokens_from_refresh_token()
                 .client_id(&request.client_id)
                 .refresh_token(request.refresh_token.expose_secret());

@@ -45,6 +45,32 @@ impl Connection {
         Client::from_conf(config.build())
     }
 
+    /// An SDK client that signs with AWS credentials from the standard chain (environment,
+    /// shared config and credentials files with `aws_profile` or the default, SSO, web identity,
+    /// container and instance metadata), for the calls that need them: the admin API and
+    /// reading the app client's settings. Built only when such a call is made. The region,
+    /// endpoint, timeouts and retries are this connection's: never an endpoint from the AWS
+    /// config files.
+    pub async fn signed_client(&self, aws_profile: Option<&str>) -> Client {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone()))
+            .timeout_config(self.timeout_config())
+            .retry_config(self.retry_config());
+        if let Some(profile) = aws_profile {
+            loader = loader.profile_name(profile);
+        }
+        let shared = loader.load().await;
+        let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
+        config.set_endpoint_url(self.sdk_endpoint_url());
+        Client::from_conf(
+            config
+                .interceptor(CapAnswers)
+                .retry_classifier(CapAnswers)
+                .http_client(self.http_client())
+                .build(),
+        )
+    }
+
     /// The HTTP client of every SDK client of this connection: the tool's one HTTP and TLS
     /// stack, with the proxy decided for this endpoint ([`net`]).
     pub(crate) fn http_client(&self) -> SharedHttpClient {

@@ -3,7 +3,7 @@
 pub use super::connection::Source;
 use super::connection::{Connection, Target};
 use super::request::RefreshApi;
-use super::request::{RefreshRequest, Via};
+use super::request::{Admin, RefreshRequest, Via};
 use crate::Error;
 use crate::builder::{optional_setters, setters};
 use crate::endpoint::connect_url;
@@ -33,6 +33,9 @@ pub struct RefreshOptions {
     pub(crate) id_token: Option<SecretString>,
     pub(crate) api: RefreshApi,
     pub(crate) client_metadata: Vec<(String, String)>,
+    /// The AWS profile whose credentials sign [`RefreshApi::AdminInitiateAuth`]; `None`: the
+    /// standard chain's default.
+    pub(crate) aws_profile: Option<String>,
     /// Where Cognito is, and how long to wait for it.
     pub(crate) target: Target,
 }
@@ -50,6 +53,7 @@ impl RefreshOptions {
             id_token: None,
             api: RefreshApi::default(),
             client_metadata: Vec::new(),
+            aws_profile: None,
             target: Target::default(),
         }
     }
@@ -70,6 +74,8 @@ impl RefreshOptions {
         access_token, set_access_token: SecretString => access_token;
         /// A current or expired ID token of the session.
         id_token, set_id_token: SecretString => id_token;
+        /// The AWS profile whose credentials sign AdminInitiateAuth.
+        aws_profile, set_aws_profile: String => aws_profile;
     }
 
     setters! {
@@ -82,6 +88,16 @@ impl RefreshOptions {
         use_aws_profile_region: bool => target.use_aws_profile_region;
         /// Keys and values for the user pool's Lambda triggers.
         set_client_metadata: Vec<(String, String)> => client_metadata;
+    }
+
+    /// The API the refresh goes through.
+    pub fn get_api(&self) -> RefreshApi {
+        self.api
+    }
+
+    /// The AWS profile whose credentials sign the admin API, when one is named.
+    pub fn get_aws_profile(&self) -> Option<&str> {
+        self.aws_profile.as_deref()
     }
 
     /// A key and value for the user pool's Lambda triggers.
@@ -209,7 +225,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
         }
         (None, token) => token.clone(),
     };
-    let needs_username = o.client_secret.is_some() && o.api == RefreshApi::InitiateAuth;
+    let needs_username = o.client_secret.is_some() && o.api.sends_secret_hash();
     let username = match (needs_username, username) {
         (true, Some((name, source))) => {
             notes.push(Note::Info(format!(
@@ -239,6 +255,25 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
             return Err(Error::usage("a client metadata key is empty"));
         }
     }
+
+    let admin = match (o.api, &o.target.user_pool_id) {
+        (RefreshApi::AdminInitiateAuth, Some(pool)) => Some(Admin {
+            user_pool_id: pool.clone(),
+            aws_profile: o.aws_profile.clone(),
+        }),
+        (RefreshApi::AdminInitiateAuth, None) => {
+            return Err(Error::setting(
+                Setting::UserPoolId,
+                format!(
+                    "{} admin-initiate-auth needs the user pool id: pass {} (e.g. \
+                     eu-west-1_AbC123)",
+                    Setting::Api,
+                    Setting::UserPoolId
+                ),
+            ));
+        }
+        _ => None,
+    };
 
     let token_url = match (oauth2, o.domain.as_deref()) {
         (true, Some(domain)) => Some(super::oauth2::token_url(domain)?),
@@ -307,6 +342,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
                     username,
                     device_key,
                     client_metadata: o.client_metadata,
+                    admin,
                 },
             },
         ),

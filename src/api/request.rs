@@ -5,8 +5,8 @@ use crate::secret_hash::secret_hash;
 use secrecy::SecretString;
 use url::Url;
 
-/// Which Cognito API refreshes the tokens. In config files: `initiate-auth`, `get-tokens` or
-/// `oauth2`.
+/// Which Cognito API refreshes the tokens. In config files: `initiate-auth`, `get-tokens`,
+/// `oauth2` or `admin-initiate-auth`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -22,6 +22,9 @@ pub enum RefreshApi {
     /// rotation is on.
     #[serde(rename = "oauth2")]
     OAuth2,
+    /// `AdminInitiateAuth` with `REFRESH_TOKEN_AUTH`: as InitiateAuth, plus the user pool id,
+    /// signed with AWS credentials (`cognito-idp:AdminInitiateAuth`). For backends.
+    AdminInitiateAuth,
 }
 
 impl RefreshApi {
@@ -31,6 +34,7 @@ impl RefreshApi {
             RefreshApi::InitiateAuth => "initiate-auth",
             RefreshApi::GetTokens => "get-tokens",
             RefreshApi::OAuth2 => "oauth2",
+            RefreshApi::AdminInitiateAuth => "admin-initiate-auth",
         }
     }
 
@@ -40,7 +44,17 @@ impl RefreshApi {
             RefreshApi::InitiateAuth => "InitiateAuth",
             RefreshApi::GetTokens => "GetTokensFromRefreshToken",
             RefreshApi::OAuth2 => "the OAuth2 token endpoint",
+            RefreshApi::AdminInitiateAuth => "AdminInitiateAuth",
         }
+    }
+
+    /// Whether SECRET_HASH goes with the refresh (computed with the username): InitiateAuth
+    /// and AdminInitiateAuth.
+    pub fn sends_secret_hash(self) -> bool {
+        matches!(
+            self,
+            RefreshApi::InitiateAuth | RefreshApi::AdminInitiateAuth
+        )
     }
 }
 
@@ -53,12 +67,14 @@ pub type Metadata = Vec<(String, String)>;
 #[non_exhaustive]
 pub enum Via {
     /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`: SECRET_HASH (computed with `username` when the
-    /// client has a secret), `DEVICE_KEY`, client metadata.
+    /// client has a secret), `DEVICE_KEY`, client metadata. With `admin`, `AdminInitiateAuth`
+    /// with the same parameters, the user pool id, and an AWS signature.
     InitiateAuth {
         /// The username SECRET_HASH is computed with (only with a client secret).
         username: Option<String>,
         device_key: Option<String>,
         client_metadata: Vec<(String, String)>,
+        admin: Option<Admin>,
     },
     /// `GetTokensFromRefreshToken`: the raw client secret, `DeviceKey`, client metadata.
     GetTokens {
@@ -67,6 +83,16 @@ pub enum Via {
     },
     /// `POST /oauth2/token` at the user pool domain: the client secret as HTTP Basic.
     TokenEndpoint { token_url: Url },
+}
+
+/// What `AdminInitiateAuth` takes besides InitiateAuth's parameters: the user pool, and whose
+/// AWS credentials sign the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Admin {
+    pub user_pool_id: String,
+    /// The AWS profile whose credentials sign; `None`: the standard chain's default.
+    pub aws_profile: Option<String>,
 }
 
 /// The request as it will be sent.
@@ -97,7 +123,8 @@ impl RefreshRequest {
     /// The API the request goes through.
     pub fn api(&self) -> RefreshApi {
         match self.via {
-            Via::InitiateAuth { .. } => RefreshApi::InitiateAuth,
+            Via::InitiateAuth { admin: None, .. } => RefreshApi::InitiateAuth,
+            Via::InitiateAuth { admin: Some(_), .. } => RefreshApi::AdminInitiateAuth,
             Via::GetTokens { .. } => RefreshApi::GetTokens,
             Via::TokenEndpoint { .. } => RefreshApi::OAuth2,
         }
@@ -121,7 +148,15 @@ impl RefreshRequest {
         }
     }
 
-    /// SECRET_HASH, for InitiateAuth with a client secret.
+    /// What AdminInitiateAuth takes besides InitiateAuth's parameters, for that API.
+    pub fn admin(&self) -> Option<&Admin> {
+        match &self.via {
+            Via::InitiateAuth { admin, .. } => admin.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// SECRET_HASH, for (Admin)InitiateAuth with a client secret.
     pub fn secret_hash(&self) -> Option<SecretString> {
         match (&self.client_secret, self.username()) {
             (Some(secret), Some(username)) => Some(secret_hash(secret, username, &self.client_id)),
@@ -139,7 +174,8 @@ impl RefreshRequest {
         r
     }
 
-    /// The same request with SECRET_HASH computed for another username (InitiateAuth only).
+    /// The same request with SECRET_HASH computed for another username ((Admin)InitiateAuth
+    /// only).
     pub fn with_username(&self, name: Option<String>) -> Self {
         let mut r = self.clone();
         if let Via::InitiateAuth { username, .. } = &mut r.via {
@@ -161,7 +197,8 @@ impl RefreshRequest {
         })
     }
 
-    /// The same session through InitiateAuth, with SECRET_HASH computed for `username`.
+    /// The same session through InitiateAuth (AdminInitiateAuth when it was), with
+    /// SECRET_HASH computed for `username`.
     pub fn through_initiate_auth(&self, username: Option<String>) -> Option<Self> {
         let (device_key, client_metadata) = self.sdk_parts()?;
         Some(RefreshRequest {
@@ -169,6 +206,7 @@ impl RefreshRequest {
                 username,
                 device_key,
                 client_metadata,
+                admin: self.admin().cloned(),
             },
             ..self.clone()
         })
@@ -214,6 +252,10 @@ pub(crate) fn for_tests(
                 username: username.map(str::to_string),
                 device_key,
                 client_metadata: Vec::new(),
+                admin: (api == RefreshApi::AdminInitiateAuth).then(|| Admin {
+                    user_pool_id: "eu-west-1_pool".into(),
+                    aws_profile: None,
+                }),
             },
         },
     )
@@ -233,6 +275,7 @@ mod tests {
                 username: Some("alice".into()),
                 device_key: Some("dev".into()),
                 client_metadata: vec![("k".into(), "v".into())],
+                admin: None,
             },
         )
     }

@@ -2,6 +2,7 @@
 //! setting named by its flag, and hints worded with the flags, from the error's reason and what
 //! was sent.
 
+use cognito_refresh::api::classify::signed_action;
 use cognito_refresh::error::Sent;
 use cognito_refresh::{Error as CoreError, Operation, Reason, Setting};
 use std::borrow::Cow;
@@ -312,6 +313,19 @@ fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String
                 format!("if the app client has a secret, pass it with {SECRET_FLAGS}")
             },
         ],
+        Reason::AccessDenied => vec![
+            format!(
+                "the AWS identity that signed the call may not call {}: allow it in an IAM \
+                 policy on the user pool's ARN",
+                signed_action(op)
+            ),
+            "--aws-profile NAME (or AWS_PROFILE) chooses other AWS credentials".into(),
+        ],
+        Reason::AwsCredentials => one(
+            "AWS did not accept the credentials that signed the call (unknown access key, bad \
+             secret, expired session): renew them (`aws sso login`, a new session token), or \
+             choose others with --aws-profile NAME",
+        ),
         Reason::UnauthorizedClient => {
             one("the app client may not use this grant: check its OAuth settings in the user pool")
         }

@@ -83,8 +83,13 @@ pub fn render_tokens(tokens: &Tokens, format: OutputFormat, api: RefreshApi) -> 
             }),
         })?,
         OutputFormat::Aws => serde_json::to_string_pretty(&AwsOutput {
-            // InitiateAuth answers with (empty) ChallengeParameters; GetTokensFromRefreshToken doesn't.
-            challenge_parameters: (api == RefreshApi::InitiateAuth).then(Map::new),
+            // (Admin)InitiateAuth answers with (empty) ChallengeParameters; GetTokensFromRefreshToken
+            // does not.
+            challenge_parameters: matches!(
+                api,
+                RefreshApi::InitiateAuth | RefreshApi::AdminInitiateAuth
+            )
+            .then(Map::new),
             authentication_result: AwsResult {
                 access_token: access,
                 expires_in,

@@ -13,7 +13,8 @@ use anyhow::Result;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{
-    Entry, Error as CoreError, Need, Outcome, Policy, RefreshOptions, Store, Tokens, fresh_tokens,
+    Entry, Error as CoreError, Need, Outcome, Policy, RefreshApi, RefreshOptions, Store, Tokens,
+    fresh_tokens,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,8 +67,14 @@ pub fn require(choice: &ProfileChoice, command: &str) -> Result<Chosen> {
 /// A profile named on the command line but absent from the config file is created from the
 /// options given (the command line, else the environment), and saved, when they name an app
 /// client. The client secret is saved by reference only (the variable or the file it came
-/// from), never as a value.
-pub fn create_if_absent(chosen: &mut Chosen, flags: Flags<'_>, log: &Log) -> Result<()> {
+/// from), never as a value. `api`: the API the session refreshes through when no flag names one
+/// (a sign-in through the admin API refreshes through it too).
+pub fn create_if_absent(
+    chosen: &mut Chosen,
+    flags: Flags<'_>,
+    api: Option<RefreshApi>,
+    log: &Log,
+) -> Result<()> {
     if chosen.profile().is_some() {
         return Ok(());
     }
@@ -85,7 +92,15 @@ pub fn create_if_absent(chosen: &mut Chosen, flags: Flags<'_>, log: &Log) -> Res
     profile.region = value(&settings.region);
     profile.user_pool_id = given(&settings.user_pool_id);
     profile.endpoint_url = value(&settings.endpoint_url);
-    profile.api = (settings.api.source == Source::Flag).then_some(settings.api.value);
+    profile.api = match settings.api.source {
+        Source::Flag => Some(settings.api.value),
+        _ => api,
+    };
+    profile.aws_profile = settings
+        .aws_profile
+        .as_ref()
+        .filter(|s| s.source == Source::Flag)
+        .map(|s| s.value.clone());
     profile.username = given(&settings.username);
     profile.device_key = given(&settings.device_key);
     profile.domain = given(&settings.domain);

@@ -113,6 +113,7 @@ impl Settings {
                 .set_access_token(session_token(&self.access_token, &secrets.access_token))
                 .set_id_token(session_token(&self.id_token, &secrets.id_token))
                 .set_client_metadata(self.client_metadata.clone())
+                .set_aws_profile(value(&self.aws_profile))
                 .api(self.api.value)
                 .timeout(self.timeout.value)
                 .max_attempts(3)

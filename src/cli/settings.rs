@@ -125,6 +125,8 @@ pub struct Settings {
     pub domain: Option<Setting<String>>,
     pub client_metadata: Vec<(String, String)>,
     pub timeout: Setting<Duration>,
+    /// The AWS profile whose credentials sign the admin API and `diagnose --inspect`.
+    pub aws_profile: Option<Setting<String>>,
 }
 
 /// The settings of the command line `flags`, the profile (when one is chosen and in the config
@@ -177,6 +179,7 @@ pub fn resolve(flags: Flags<'_>, profile: Option<&Profile>, env: Env<'_>) -> Set
             Api::InitiateAuth => RefreshApi::InitiateAuth,
             Api::GetTokens => RefreshApi::GetTokens,
             Api::OAuth2 => RefreshApi::OAuth2,
+            Api::AdminInitiateAuth => RefreshApi::AdminInitiateAuth,
         });
         precedence(given, profile.and_then(|p| p.api), None)
     });
@@ -257,6 +260,16 @@ pub fn resolve(flags: Flags<'_>, profile: Option<&Profile>, env: Env<'_>) -> Set
             Setting::new(Duration::from_secs_f64(DEFAULT_TIMEOUT), Source::Default),
             |t| Setting::new(Duration::from_secs_f64(t.value), t.source),
         ),
+        aws_profile: flags
+            .aws
+            .and_then(|a| {
+                text(
+                    a.aws_profile.as_ref(),
+                    |p| p.aws_profile.as_ref(),
+                    &["AWS_PROFILE"],
+                )
+            })
+            .filter(|s| !s.value.trim().is_empty()),
     }
 }
 
@@ -431,7 +444,7 @@ mod tests {
     );
 
     #[rustfmt::skip]
-    const FIELDS: [Field; 7] = [
+    const FIELDS: [Field; 8] = [
         ("--client-id", |p, v| p.client_id = Some(v), "COGNITO_CLIENT_ID", |s| &s.client_id),
         ("--username", |p, v| p.username = Some(v), "COGNITO_USERNAME", |s| &s.username),
         ("--device-key", |p, v| p.device_key = Some(v), "COGNITO_DEVICE_KEY", |s| &s.device_key),
@@ -441,6 +454,7 @@ mod tests {
         ("--endpoint-url", |p, v| p.endpoint_url = Some(v),
             "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", |s| &s.endpoint_url),
         ("--domain", |p, v| p.domain = Some(v), "COGNITO_DOMAIN", |s| &s.domain),
+        ("--aws-profile", |p, v| p.aws_profile = Some(v), "AWS_PROFILE", |s| &s.aws_profile),
     ];
 
     /// The precedence, as a table: flag given? / profile has it? / variable set? -> the value

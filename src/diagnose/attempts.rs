@@ -237,7 +237,7 @@ pub(super) fn variants(
         }
     }
     if (hash || unexplained)
-        && first.api() == RefreshApi::InitiateAuth
+        && first.api().sends_secret_hash()
         && first.client_secret.is_some()
         && let Some((real, from)) = facts.username()
         && first.username() != Some(real)
@@ -259,7 +259,10 @@ pub(super) fn variants(
         });
     }
     match (first.api(), first.through_get_tokens()) {
-        (RefreshApi::InitiateAuth, Some(request)) if invalid || flow_refused || hash => out.push(Variant {
+        (RefreshApi::InitiateAuth | RefreshApi::AdminInitiateAuth, Some(request))
+            if invalid || flow_refused || hash =>
+        {
+            out.push(Variant {
             id: "attempt.get-tokens",
             label: "through GetTokensFromRefreshToken (the client secret itself, no SECRET_HASH)"
                 .into(),
@@ -278,7 +281,8 @@ pub(super) fn variants(
                 )
             }
             .into(),
-        }),
+        })
+        }
         (RefreshApi::GetTokens, _) if invalid => {
             let username = options
                 .username

@@ -14,36 +14,10 @@ use super::found::{
 use super::given::DEFAULT_REFRESH_VALIDITY;
 use crate::api::classify::chain;
 use crate::api::connection::Connection;
-use crate::api::http::CapAnswers;
-use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{FeatureType, TimeUnitsType, UserPoolClientType};
 use secrecy::{ExposeSecret, SecretString};
-
-/// An SDK client that signs with credentials from the standard AWS chain, for the describe
-/// calls only. Same region, endpoint, timeouts and retries as the refresh.
-async fn signed_client(connection: &Connection, how: &Inspect) -> Client {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(connection.region.clone()))
-        .timeout_config(connection.timeout_config())
-        .retry_config(connection.retry_config());
-    if let Some(profile) = &how.aws_profile {
-        loader = loader.profile_name(profile);
-    }
-    let shared = loader.load().await;
-    let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
-    // The endpoint is the refresh's, already checked; never one from the AWS config files.
-    config.set_endpoint_url(connection.sdk_endpoint_url());
-    Client::from_conf(
-        config
-            .interceptor(CapAnswers)
-            .retry_classifier(CapAnswers)
-            .http_client(connection.http_client())
-            .build(),
-    )
-}
 
 /// Reads the app client's and the user pool's settings.
 pub(crate) async fn fetch(
@@ -60,7 +34,7 @@ pub(crate) async fn fetch(
             pool: Err(Unavailable::NoPool),
         };
     };
-    let sdk = signed_client(connection, how).await;
+    let sdk = connection.signed_client(how.aws_profile.as_deref()).await;
     let client = sdk
         .describe_user_pool_client()
         .user_pool_id(&pool_id)

@@ -265,7 +265,7 @@ fn rotation(c: &ClientSettings, cx: &Context<'_>) -> Check {
             Status::Ok,
             "refresh token rotation is off: the refresh token stays the same",
         ),
-        (Some(grace), RefreshApi::InitiateAuth) => {
+        (Some(grace), RefreshApi::InitiateAuth | RefreshApi::AdminInitiateAuth) => {
             let check = Check::new(
                 id,
                 predicted(cx),
@@ -417,8 +417,12 @@ fn devices(p: &PoolSettings, cx: &Context<'_>) -> Check {
             predicted(cx),
             format!("{remembers}, but this session has no device (its access token has no device_key claim)"),
         )
-        .detail(format!("{config}; sessions from USER_PASSWORD_AUTH get no device, and Cognito refuses their refresh tokens with \"Invalid Refresh Token\""))
-        .fix("sign in with USER_SRP_AUTH, confirm the device (ConfirmDevice), and refresh with its device key"),
+        .detail(format!("{config}; sessions from USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH or ADMIN_NO_SRP_AUTH get no device, and Cognito refuses their refresh tokens with \"Invalid Refresh Token\""))
+        .fix(if cx.api == RefreshApi::AdminInitiateAuth {
+            "sessions from an admin sign-in (ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH) get no device: turn device tracking off in the user pool, or sign the user in with USER_SRP_AUTH, confirm the device (ConfirmDevice), and refresh with its device key"
+        } else {
+            "sign in with USER_SRP_AUTH, confirm the device (ConfirmDevice), and refresh with its device key"
+        }),
     }
 }
 

@@ -25,6 +25,8 @@ use crate::text::Setting;
 use crate::tokens::{Note, Tokens};
 use crate::{Error, ErrorKind};
 use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthOutput;
+use aws_sdk_cognitoidentityprovider::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeOutput;
 use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
@@ -41,6 +43,9 @@ pub enum Flow {
     Srp,
     /// USER_PASSWORD_AUTH: the password is sent (over TLS) to Cognito.
     Password,
+    /// ADMIN_USER_PASSWORD_AUTH through AdminInitiateAuth and AdminRespondToAuthChallenge,
+    /// signed with AWS credentials: for backends. The password is sent (over TLS).
+    AdminPassword,
 }
 
 impl Flow {
@@ -48,6 +53,7 @@ impl Flow {
         match self {
             Flow::Srp => "USER_SRP_AUTH",
             Flow::Password => "USER_PASSWORD_AUTH",
+            Flow::AdminPassword => "ADMIN_USER_PASSWORD_AUTH",
         }
     }
 }
@@ -64,6 +70,9 @@ pub struct LoginOptions {
     /// A device remembered earlier: sent as DEVICE_KEY, and DEVICE_SRP_AUTH is answered with it.
     pub device: Option<RememberedDevice>,
     pub client_metadata: Vec<(String, String)>,
+    /// The AWS profile whose credentials sign [`Flow::AdminPassword`]; `None`: the standard
+    /// chain's default.
+    pub aws_profile: Option<String>,
     pub target: Target,
 }
 
@@ -78,6 +87,7 @@ impl LoginOptions {
             flow: Flow::default(),
             device: None,
             client_metadata: Vec::new(),
+            aws_profile: None,
             target,
         }
     }
@@ -86,6 +96,8 @@ impl LoginOptions {
         client_secret, set_client_secret: SecretString => client_secret;
         /// A device remembered earlier.
         device, set_device: RememberedDevice => device;
+        /// The AWS profile whose credentials sign an admin sign-in.
+        aws_profile, set_aws_profile: String => aws_profile;
     }
 
     setters! {
@@ -126,22 +138,26 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
     if o.username.trim().is_empty() {
         return Err(Error::usage("the username is empty"));
     }
-    // SRP hashes the password with the pool id's part after `_`.
-    let pool_short = match (o.flow, o.target.user_pool_id.as_deref()) {
-        (Flow::Srp, None) => {
-            return Err(Error::setting(
+    // SRP hashes the password with the pool id's part after `_`; the admin API names the pool.
+    let pool = o.target.user_pool_id.clone();
+    if pool.is_none() && o.flow != Flow::Password {
+        return Err(Error::setting(
+            Setting::UserPoolId,
+            format!(
+                "{} needs the user pool id: pass {}{}",
+                o.flow.auth_flow(),
                 Setting::UserPoolId,
-                format!(
-                    "USER_SRP_AUTH needs the user pool id: pass {} (or use {} password)",
-                    Setting::UserPoolId,
-                    Setting::Flow
-                ),
-            ));
-        }
-        (_, pool) => pool
-            .and_then(|p| p.split_once('_'))
-            .map(|(_, id)| id.to_string()),
-    };
+                match o.flow {
+                    Flow::Srp => format!(" (or use {} password)", Setting::Flow),
+                    _ => String::new(),
+                }
+            ),
+        ));
+    }
+    let pool_short = pool
+        .as_deref()
+        .and_then(|p| p.split_once('_'))
+        .map(|(_, id)| id.to_string());
     let connection = o.target.connection().await?;
     let mut notes = vec![Note::Info(format!(
         "signing in with {} at {}",
@@ -152,13 +168,17 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
     if password.expose_secret().is_empty() {
         return Err(Error::usage("the password is empty"));
     }
-    let client = connection.client();
+    let client = match o.flow {
+        Flow::AdminPassword => connection.signed_client(o.aws_profile.as_deref()).await,
+        _ => connection.client(),
+    };
     let mut state = State {
         options: o,
         connection: &connection,
         client: &client,
         username: o.username.clone(),
         responder: Responder::new(password, pool_short, o.device.as_ref()),
+        admin_pool: pool.filter(|_| o.flow == Flow::AdminPassword),
     };
 
     let mut answer = state.initiate().await?;
@@ -166,10 +186,11 @@ pub async fn login(options: &LoginOptions, prompter: &mut dyn Prompter) -> Resul
     for _ in 0..MAX_ROUNDS {
         if let Some(result) = answer.result {
             let tokens = crate::api::cognito::tokens(result, answer.operation)?;
-            if o.device.is_some() && o.flow == Flow::Password {
-                notes.push(Note::Info(
-                    "signed in with a remembered device through USER_PASSWORD_AUTH".into(),
-                ));
+            if o.device.is_some() && o.flow != Flow::Srp {
+                notes.push(Note::Info(format!(
+                    "signed in with a remembered device through {}",
+                    o.flow.auth_flow()
+                )));
             }
             return Ok(Login {
                 tokens,
@@ -220,28 +241,28 @@ struct Answer {
     parameters: HashMap<String, String>,
 }
 
-impl From<InitiateAuthOutput> for Answer {
-    fn from(o: InitiateAuthOutput) -> Self {
-        Answer {
-            operation: "InitiateAuth",
-            result: o.authentication_result,
-            challenge: o.challenge_name.map(|c| c.as_str().to_string()),
-            session: o.session,
-            parameters: o.challenge_parameters.unwrap_or_default(),
+/// An answer from each of the four calls a sign-in makes: their outputs have the same fields.
+macro_rules! answers {
+    ($($output:ty => $operation:literal),* $(,)?) => {$(
+        impl From<$output> for Answer {
+            fn from(o: $output) -> Self {
+                Answer {
+                    operation: $operation,
+                    result: o.authentication_result,
+                    challenge: o.challenge_name.map(|c| c.as_str().to_string()),
+                    session: o.session,
+                    parameters: o.challenge_parameters.unwrap_or_default(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<RespondToAuthChallengeOutput> for Answer {
-    fn from(o: RespondToAuthChallengeOutput) -> Self {
-        Answer {
-            operation: "RespondToAuthChallenge",
-            result: o.authentication_result,
-            challenge: o.challenge_name.map(|c| c.as_str().to_string()),
-            session: o.session,
-            parameters: o.challenge_parameters.unwrap_or_default(),
-        }
-    }
+answers! {
+    InitiateAuthOutput => "InitiateAuth",
+    RespondToAuthChallengeOutput => "RespondToAuthChallenge",
+    AdminInitiateAuthOutput => "AdminInitiateAuth",
+    AdminRespondToAuthChallengeOutput => "AdminRespondToAuthChallenge",
 }
 
 struct State<'a> {
@@ -251,6 +272,8 @@ struct State<'a> {
     /// The username as Cognito last named it (the real one, after the first challenge).
     username: String,
     responder: Responder<'a>,
+    /// The user pool, when the sign-in goes through the admin API.
+    admin_pool: Option<String>,
 }
 
 impl State<'_> {
@@ -273,30 +296,58 @@ impl State<'_> {
 
     async fn initiate(&mut self) -> Result<Answer, Error> {
         let o = self.options;
-        let mut call = self
-            .client
-            .initiate_auth()
-            .client_id(&o.client_id)
-            .auth_parameters("USERNAME", &self.username);
-        call = match o.flow {
-            Flow::Srp => call
-                .auth_flow(AuthFlowType::UserSrpAuth)
-                .auth_parameters("SRP_A", self.responder.begin_srp()?),
-            Flow::Password => call
-                .auth_flow(AuthFlowType::UserPasswordAuth)
-                .auth_parameters("PASSWORD", self.responder.password().expose_secret()),
+        let mut parameters = HashMap::from([("USERNAME".to_string(), self.username.clone())]);
+        let flow = match o.flow {
+            Flow::Srp => {
+                parameters.insert("SRP_A".into(), self.responder.begin_srp()?);
+                AuthFlowType::UserSrpAuth
+            }
+            Flow::Password => AuthFlowType::UserPasswordAuth,
+            Flow::AdminPassword => AuthFlowType::AdminUserPasswordAuth,
         };
+        if o.flow != Flow::Srp {
+            let password = self.responder.password().expose_secret().to_string();
+            parameters.insert("PASSWORD".into(), password);
+        }
         if let Some(hash) = self.secret_hash() {
-            call = call.auth_parameters("SECRET_HASH", hash.expose_secret());
+            parameters.insert("SECRET_HASH".into(), hash.expose_secret().to_string());
         }
         if let Some(device) = &o.device {
-            call = call.auth_parameters("DEVICE_KEY", &device.device_key);
+            parameters.insert("DEVICE_KEY".into(), device.device_key.clone());
         }
-        for (k, v) in &o.client_metadata {
-            call = call.client_metadata(k, v);
-        }
-        let out = call.send().await.map_err(|e| self.context().error(e))?;
-        Ok(out.into())
+        let metadata = self.metadata();
+        let out: Answer = match &self.admin_pool {
+            None => self
+                .client
+                .initiate_auth()
+                .client_id(&o.client_id)
+                .auth_flow(flow)
+                .set_auth_parameters(Some(parameters))
+                .set_client_metadata(metadata)
+                .send()
+                .await
+                .map_err(|e| self.context().error(e))?
+                .into(),
+            Some(pool) => self
+                .client
+                .admin_initiate_auth()
+                .user_pool_id(pool)
+                .client_id(&o.client_id)
+                .auth_flow(flow)
+                .set_auth_parameters(Some(parameters))
+                .set_client_metadata(metadata)
+                .send()
+                .await
+                .map_err(|e| self.context().error(e))?
+                .into(),
+        };
+        Ok(out)
+    }
+
+    /// The client metadata, as the SDK takes it.
+    fn metadata(&self) -> Option<HashMap<String, String>> {
+        let m = &self.options.client_metadata;
+        (!m.is_empty()).then(|| m.iter().cloned().collect())
     }
 
     async fn send_challenge(
@@ -306,23 +357,43 @@ impl State<'_> {
         responses: Responses,
     ) -> Result<Answer, Error> {
         let o = self.options;
-        let mut call = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&o.client_id)
-            .challenge_name(ChallengeNameType::from(name))
-            .set_session(session);
-        for (k, v) in &responses {
-            call = call.challenge_responses(*k, v.expose_secret());
-        }
+        let mut answers: HashMap<String, String> = responses
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.expose_secret().to_string()))
+            .collect();
         if let Some(hash) = self.secret_hash() {
-            call = call.challenge_responses("SECRET_HASH", hash.expose_secret());
+            answers.insert("SECRET_HASH".into(), hash.expose_secret().to_string());
         }
-        for (k, v) in &o.client_metadata {
-            call = call.client_metadata(k, v);
-        }
-        let out = call.send().await.map_err(|e| self.context().error(e))?;
-        Ok(out.into())
+        let challenge = ChallengeNameType::from(name);
+        let metadata = self.metadata();
+        let out: Answer = match &self.admin_pool {
+            None => self
+                .client
+                .respond_to_auth_challenge()
+                .client_id(&o.client_id)
+                .challenge_name(challenge)
+                .set_session(session)
+                .set_challenge_responses(Some(answers))
+                .set_client_metadata(metadata)
+                .send()
+                .await
+                .map_err(|e| self.context().error(e))?
+                .into(),
+            Some(pool) => self
+                .client
+                .admin_respond_to_auth_challenge()
+                .user_pool_id(pool)
+                .client_id(&o.client_id)
+                .challenge_name(challenge)
+                .set_session(session)
+                .set_challenge_responses(Some(answers))
+                .set_client_metadata(metadata)
+                .send()
+                .await
+                .map_err(|e| self.context().error(e))?
+                .into(),
+        };
+        Ok(out)
     }
 }
 

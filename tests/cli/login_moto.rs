@@ -7,7 +7,7 @@
 use crate::support::{Session, moto};
 use crate::util::*;
 
-fn login(s: &Session, flow: &str) -> assert_cmd::Command {
+pub(crate) fn login(s: &Session, flow: &str) -> assert_cmd::Command {
     let moto = moto();
     let mut cmd = bin();
     cmd.args(["login", "--print", "--flow", flow])
@@ -142,7 +142,7 @@ fn the_password_from_a_file_or_stdin() {
     json_tokens(&out);
 }
 
-fn login_profile(p: &Profiles, s: &Session, flow: &str) -> assert_cmd::Command {
+pub(crate) fn login_profile(p: &Profiles, s: &Session, flow: &str) -> assert_cmd::Command {
     let mut cmd = p.cmd();
     cmd.args(["login", "--profile", "m", "--flow", flow])
         .args([

@@ -5,8 +5,9 @@ use clap::{Args, ValueEnum};
 #[derive(Args, Debug)]
 pub struct ApiArgs {
     /// Which API refreshes: InitiateAuth with REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken
-    /// (needed by app clients with refresh token rotation; needs no username), or the user pool
-    /// domain's OAuth2 token endpoint (sessions from the hosted UI; needs --domain)
+    /// (needed by app clients with refresh token rotation; needs no username), the user pool
+    /// domain's OAuth2 token endpoint (sessions from the hosted UI; needs --domain), or
+    /// AdminInitiateAuth (backends; needs --user-pool-id and AWS credentials)
     /// [default: initiate-auth].
     #[arg(long, value_enum, value_name = "API")]
     pub api: Option<Api>,
@@ -19,6 +20,18 @@ pub struct ApiArgs {
 
     #[command(flatten)]
     pub metadata: ClientMetadataArgs,
+
+    #[command(flatten)]
+    pub aws: AwsProfileArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AwsProfileArgs {
+    /// The AWS profile whose credentials sign the calls that need them: the admin API
+    /// (--api admin-initiate-auth, login --flow admin-password) and diagnose --inspect. Also the
+    /// profile's `aws_profile` [env: AWS_PROFILE].
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -37,6 +50,9 @@ pub enum Api {
     /// POST /oauth2/token at the user pool's domain, the client secret as HTTP Basic.
     #[value(name = "oauth2")]
     OAuth2,
+    /// AdminInitiateAuth with REFRESH_TOKEN_AUTH, signed with AWS credentials
+    /// (cognito-idp:AdminInitiateAuth).
+    AdminInitiateAuth,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

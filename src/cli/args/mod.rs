@@ -328,7 +328,7 @@ mod tests {
     fn diagnose_takes_the_refresh_options() {
         let d = diagnose(&[]);
         assert!(!d.inspect);
-        assert_eq!(d.aws_profile, None);
+        assert_eq!(d.session.api.aws.aws_profile, None);
         assert_eq!(d.output, ReportFormat::Human);
         assert_eq!(d.session.api.api, None);
         let d = diagnose(&[
@@ -345,7 +345,7 @@ mod tests {
             "3",
         ]);
         assert!(d.inspect);
-        assert_eq!(d.aws_profile.as_deref(), Some("admin"));
+        assert_eq!(d.session.api.aws.aws_profile.as_deref(), Some("admin"));
         assert_eq!(d.output, ReportFormat::Json);
         assert_eq!(d.session.api.api, Some(Api::GetTokens));
         assert_eq!(d.session.user.device.device_key.as_deref(), Some("dk"));

@@ -1,6 +1,6 @@
 //! Each subcommand's arguments: the option groups it takes, flattened, and its own options.
 
-use super::api::{ApiArgs, ClientMetadataArgs};
+use super::api::{ApiArgs, AwsProfileArgs, ClientMetadataArgs};
 use super::client::ClientArgs;
 use super::connection::ConnectionArgs;
 use super::parse::secret;
@@ -76,6 +76,7 @@ pub struct Flags<'a> {
     pub connection: Option<&'a ConnectionArgs>,
     pub api: Option<&'a ApiArgs>,
     pub metadata: Option<&'a ClientMetadataArgs>,
+    pub aws: Option<&'a AwsProfileArgs>,
 }
 
 impl<'a> From<&'a GivenSessionArgs> for Flags<'a> {
@@ -89,6 +90,7 @@ impl<'a> From<&'a GivenSessionArgs> for Flags<'a> {
             connection: Some(&a.connection),
             api: Some(&a.api),
             metadata: Some(&a.api.metadata),
+            aws: Some(&a.api.aws),
         }
     }
 }
@@ -102,6 +104,7 @@ impl<'a> From<&'a StoredSessionArgs> for Flags<'a> {
             connection: Some(&a.connection),
             api: Some(&a.api),
             metadata: Some(&a.api.metadata),
+            aws: Some(&a.api.aws),
             ..Flags::default()
         }
     }
@@ -114,6 +117,7 @@ impl<'a> From<&'a LoginArgs> for Flags<'a> {
             username: Some(&a.username),
             connection: Some(&a.connection),
             metadata: Some(&a.metadata),
+            aws: Some(&a.aws),
             ..Flags::default()
         }
     }
@@ -139,10 +143,6 @@ pub struct DiagnoseArgs {
     /// credentials are looked for.
     #[arg(long)]
     pub inspect: bool,
-
-    /// The AWS profile whose credentials --inspect uses [env: AWS_PROFILE].
-    #[arg(long, value_name = "NAME")]
-    pub aws_profile: Option<String>,
 
     /// How to print the report.
     #[arg(long, short, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
@@ -237,7 +237,9 @@ pub struct LoginArgs {
     pub username: UsernameArgs,
 
     /// srp: USER_SRP_AUTH, the password proven without being sent (needs --user-pool-id;
-    /// needed for remembered devices). password: USER_PASSWORD_AUTH.
+    /// needed for remembered devices). password: USER_PASSWORD_AUTH. admin-password:
+    /// ADMIN_USER_PASSWORD_AUTH through the admin API, signed with AWS credentials (needs
+    /// --user-pool-id; for backends).
     #[arg(long, value_enum, value_name = "FLOW", default_value_t = Flow::Srp)]
     pub flow: Flow,
 
@@ -279,6 +281,9 @@ pub struct LoginArgs {
 
     #[command(flatten)]
     pub metadata: ClientMetadataArgs,
+
+    #[command(flatten)]
+    pub aws: AwsProfileArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +292,8 @@ pub enum Flow {
     Srp,
     /// USER_PASSWORD_AUTH.
     Password,
+    /// ADMIN_USER_PASSWORD_AUTH (AdminInitiateAuth), signed with AWS credentials.
+    AdminPassword,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

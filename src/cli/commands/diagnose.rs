@@ -8,7 +8,7 @@ use crate::cli::report;
 use crate::cli::settings::{Flags, Source, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::diagnose::{Inspect, diagnose};
-use cognito_refresh::{Error as CoreError, RefreshOptions, SecretString};
+use cognito_refresh::{Error as CoreError, RefreshApi, RefreshOptions, SecretString};
 
 /// With a profile whose store holds a session, that session is diagnosed: the stored refresh
 /// token, and what the stored tokens tell (client, username, device key, region). The profile's
@@ -69,10 +69,13 @@ fn report_on(
     ctx: &Ctx,
     keep: impl FnOnce(&SecretString) -> Result<()>,
 ) -> Result<()> {
-    if !args.inspect && args.aws_profile.is_some() {
-        ctx.log.warn("--aws-profile is used only with --inspect");
+    let admin = options.get_api() == RefreshApi::AdminInitiateAuth;
+    if !args.inspect && !admin && args.session.api.aws.aws_profile.is_some() {
+        ctx.log
+            .warn("--aws-profile is used only with --inspect or --api admin-initiate-auth");
     }
-    let inspect = args.inspect.then(|| Inspect::new(args.aws_profile.clone()));
+    let aws_profile = options.get_aws_profile().map(str::to_string);
+    let inspect = args.inspect.then(|| Inspect::new(aws_profile));
     let mut diagnosis = ctx.runtime()?.block_on(diagnose(options, inspect));
     report::explain(&mut diagnosis);
     if let Some(rotated) = &diagnosis.new_refresh_token {

@@ -36,7 +36,7 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     }
     let mut chosen = profile::require(&ctx.profile, "exec")?;
     let flags = Flags::from(&args.session);
-    profile::create_if_absent(&mut chosen, flags, &ctx.log)?;
+    profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, Need::All)?;
     let access = entry

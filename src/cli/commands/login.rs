@@ -49,7 +49,8 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
             username: None,
             ..flags
         };
-        profile::create_if_absent(chosen, creating, log)?;
+        let api = (args.flow == Flow::AdminPassword).then_some(RefreshApi::AdminInitiateAuth);
+        profile::create_if_absent(chosen, creating, api, log)?;
     }
     let settings = resolve(
         flags,
@@ -92,12 +93,14 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     let flow = match args.flow {
         Flow::Srp => signin::Flow::Srp,
         Flow::Password => signin::Flow::Password,
+        Flow::AdminPassword => signin::Flow::AdminPassword,
     };
-    if remember && flow == signin::Flow::Password {
-        log.warn(
+    if remember && flow != signin::Flow::Srp {
+        log.warn(&format!(
             "remembered devices need a USER_SRP_AUTH session: user pools that track devices \
-             refuse to refresh tokens from USER_PASSWORD_AUTH (drop --flow password)",
-        );
+             refuse to refresh tokens from {} (drop --flow)",
+            flow.auth_flow()
+        ));
     }
 
     let mut prompter = CliPrompter::new();
@@ -109,7 +112,8 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         .flow(flow)
         .set_client_secret(secrets.client_secret.clone())
         .set_device(device.clone())
-        .set_client_metadata(settings.client_metadata.clone());
+        .set_client_metadata(settings.client_metadata.clone())
+        .set_aws_profile(value(&settings.aws_profile));
     let rt = ctx.runtime()?;
     let signed_in = rt.block_on(signin::login(&options, &mut prompter))?;
     log.notes(&signed_in.notes);

@@ -57,7 +57,7 @@ fn run_with_profile(
     ctx: &Ctx,
 ) -> Result<()> {
     let log = &ctx.log;
-    profile::create_if_absent(&mut chosen, flags, log)?;
+    profile::create_if_absent(&mut chosen, flags, None, log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     let mut secrets = settings.read_secrets(Some(&chosen), log)?;
     let given = secrets.refresh_token.take();

@@ -19,7 +19,7 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     let mut chosen = profile::require(&ctx.profile, "store")?;
     let flags = Flags::from(&args.session);
-    profile::create_if_absent(&mut chosen, flags, log)?;
+    profile::create_if_absent(&mut chosen, flags, None, log)?;
     let mut settings = resolve(flags, chosen.profile(), &process_env);
     settings.warn_secrets_on_command_line(log);
 

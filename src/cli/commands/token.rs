@@ -10,7 +10,7 @@ use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
 pub fn run(args: TokenArgs, ctx: &Ctx) -> Result<()> {
     let mut chosen = profile::require(&ctx.profile, "token")?;
     let flags = Flags::from(&args.session);
-    profile::create_if_absent(&mut chosen, flags, &ctx.log)?;
+    profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     let need = if args.id { Need::Id } else { Need::Access };
     let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, need)?;
