@@ -168,7 +168,6 @@ fn admin_refresh_without_aws_credentials_exits_4_saying_so() {
 #[test]
 fn admin_password_login_saves_a_profile_that_refreshes_through_the_admin_api() {
     let aws = AwsFiles::new();
-    let m = moto();
     let s = moto().session(true);
     let p = Profiles::new();
     let out = run(
