@@ -48,6 +48,7 @@ pub mod refresh_token;
 pub mod region;
 pub mod secret_hash;
 pub mod signin;
+pub mod sink;
 pub mod store;
 pub mod text;
 pub mod tokens;

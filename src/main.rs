@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Result;
 use clap::Parser as _;
 use cli::args::{Cli, Command};
-use cli::commands::{self, Ctx, StdoutFailed};
+use cli::commands::{self, ChildStatus, Ctx, StdoutFailed};
 use cli::hints::{self, Hinted};
 use cli::log::{Log, eprintln};
 use cli::settings::{process_env, resolve_profile};
@@ -62,6 +62,7 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Store(args) => commands::store::run(*args, ctx),
         Command::Token(args) => commands::token::run(*args, ctx),
         Command::Exec(args) => commands::exec::run(*args, ctx),
+        Command::Watch(args) => commands::watch::run(*args, ctx),
         Command::Profiles(args) => commands::profiles::run(args, ctx),
         Command::Login(args) => commands::login::run(*args, ctx),
         Command::ForgetDevice(args) => commands::forget_device::run(*args, ctx),
@@ -96,6 +97,9 @@ fn test_panic() {
 /// Prints the error as one line (its causes after colons, settings named by their flags), then
 /// its hints, and returns the exit code its kind gives.
 fn report(err: &anyhow::Error) -> u8 {
+    if let Some(child) = err.downcast_ref::<ChildStatus>() {
+        return child.0;
+    }
     let core = err.chain().find_map(|e| e.downcast_ref::<CoreError>());
     let mut causes = Vec::new();
     let mut added = Vec::new();

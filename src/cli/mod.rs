@@ -6,6 +6,7 @@ pub mod commands;
 pub mod ctx;
 pub mod hints;
 pub mod input;
+pub mod keeper;
 pub mod log;
 pub mod output;
 pub mod profile;

@@ -30,3 +30,4 @@ mod store_moto;
 mod store_stub;
 mod store_usage;
 mod usage;
+mod watch_stub;

@@ -46,6 +46,17 @@ pub fn against_stub(command: &str, endpoint: &str) -> Command {
     cmd
 }
 
+/// `cmd` as a plain process with the same program and environment, for tests that start it,
+/// signal it and wait for it themselves.
+pub fn process_of(cmd: &Command) -> std::process::Command {
+    let mut process = std::process::Command::new(cmd.get_program());
+    process
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .args(cmd.get_args());
+    process
+}
+
 /// A loopback port that was just free: nothing listens there.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

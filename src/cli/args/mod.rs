@@ -96,12 +96,26 @@ pub enum Command {
     /// Sets COGNITO_ACCESS_TOKEN, COGNITO_ID_TOKEN and COGNITO_TOKEN_EXPIRES_AT (removing stale
     /// ones), and COGNITO_REFRESH_EXEC to the profile's name; removes the variables holding a
     /// refresh token, client secret or password (see --pass-env). The command replaces this
-    /// process: it gets signals directly, and its exit status is this command's.
+    /// process: it gets signals directly, and its exit status is this command's. With --watch
+    /// it runs as a child instead, COGNITO_TOKEN_FILE naming a file kept fresh for it.
     ///
     /// Example:
     ///   cognito-refresh exec --profile ci -- ./deploy.sh --stage prod
     #[command(verbatim_doc_comment)]
     Exec(Box<ExecArgs>),
+
+    /// Keep a file holding a profile's fresh token, for processes that run for hours.
+    ///
+    /// The file (0600, replaced atomically) is rewritten with new tokens before --min-ttl of the
+    /// old ones is left. A failed refresh that may pass (network, throttling) is retried with
+    /// backoff, the file kept while its token is valid; a dead session ends the command (exit
+    /// 3). SIGTERM and SIGINT end it with exit 0.
+    ///
+    /// Example:
+    ///   cognito-refresh watch --profile ci --sink /run/app/token &
+    ///   curl -H "Authorization: Bearer $(cat /run/app/token)" https://api.example.com/
+    #[command(verbatim_doc_comment)]
+    Watch(Box<WatchArgs>),
 
     /// List the profiles and the state of their tokens (never a token).
     Profiles(ProfilesArgs),

@@ -193,6 +193,12 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub session: StoredSessionArgs,
 
+    /// Run the command as a child, and keep a file holding a fresh access token for it while
+    /// it runs (COGNITO_TOKEN_FILE names it), as `watch` does: for commands that run longer
+    /// than a token lasts. Signals are forwarded to the command; its exit status is returned.
+    #[arg(long)]
+    pub watch: bool,
+
     /// Keep this variable in the command's environment though it holds a secret: the
     /// command gets none of COGNITO_REFRESH_TOKEN, COGNITO_CLIENT_SECRET, the profile's
     /// client_secret_env, COGNITO_PASSWORD, COGNITO_NEW_PASSWORD, COGNITO_MFA_CODE otherwise.
@@ -203,6 +209,34 @@ pub struct ExecArgs {
     /// The command to run and its arguments (after `--` when they start with `-`).
     #[arg(value_name = "COMMAND", required = true, num_args = 1.., trailing_var_arg = true)]
     pub command: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    /// The file to keep the token in (created 0600, replaced atomically at each refresh).
+    #[arg(long, value_name = "PATH")]
+    pub sink: PathBuf,
+
+    /// What the file holds.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SinkFormat::AccessToken)]
+    pub format: SinkFormat,
+
+    #[command(flatten)]
+    pub freshness: FreshnessArgs,
+
+    #[command(flatten)]
+    pub session: StoredSessionArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkFormat {
+    /// The access token alone, without a newline (for an Authorization header).
+    AccessToken,
+    /// `{"access_token", "id_token", "expires_at"}`.
+    Json,
+    /// `COGNITO_ACCESS_TOKEN=...`, `COGNITO_ID_TOKEN=...` and `COGNITO_TOKEN_EXPIRES_AT=...`
+    /// lines, as an env file (`docker run --env-file`, systemd's EnvironmentFile) takes them.
+    Env,
 }
 
 /// When stored tokens are good enough.

@@ -1,13 +1,19 @@
 //! `cognito-refresh exec`: run a command with a profile's valid tokens in its environment.
 
-use super::Ctx;
-use crate::cli::args::ExecArgs;
+use super::{ChildStatus, Ctx};
+use crate::cli::args::{ExecArgs, SinkFormat};
+use crate::cli::keeper::{Keeper, Stop, Stopped};
 use crate::cli::profile;
 use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::tokens::rfc3339;
-use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
+use cognito_refresh::{Entry, Error as CoreError, ErrorKind, ExposeSecret, Need};
+use std::path::PathBuf;
 use std::process::Command;
+use std::time::Duration;
+
+/// Set in the command's environment by `--watch`: the file holding its fresh access token.
+const TOKEN_FILE: &str = "COGNITO_TOKEN_FILE";
 
 /// Set in the command's environment to the profile's name; its presence refuses nesting.
 const EXEC_MARKER: &str = "COGNITO_REFRESH_EXEC";
@@ -38,7 +44,8 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     let flags = Flags::from(&args.session);
     profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
-    let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, Need::All)?;
+    let need = if args.watch { Need::Access } else { Need::All };
+    let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, need)?;
     let access = entry
         .access_token
         .as_ref()
@@ -60,6 +67,7 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .env_remove("COGNITO_ACCESS_TOKEN")
         .env_remove("COGNITO_ID_TOKEN")
         .env_remove("COGNITO_TOKEN_EXPIRES_AT")
+        .env_remove(TOKEN_FILE)
         .env("COGNITO_ACCESS_TOKEN", access.expose_secret())
         .env("COGNITO_TOKEN_EXPIRES_AT", &expires_at)
         .env(EXEC_MARKER, &chosen.name);
@@ -75,7 +83,137 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     let name = program.to_string_lossy().into_owned();
+    if args.watch {
+        let keeper = Keeper::new(
+            ctx,
+            &chosen,
+            &settings,
+            PathBuf::new(),
+            SinkFormat::AccessToken,
+            args.freshness.min_ttl,
+        );
+        return watching(command, &name, keeper, &entry, ctx);
+    }
     run_replacing(command, &name)
+}
+
+/// Runs the command as a child while `keeper` keeps a token file fresh for it (named by
+/// COGNITO_TOKEN_FILE, in a private directory removed afterwards), forwarding stop signals to
+/// it. Returns the child's exit status as this process's (128 + the signal's number when a
+/// signal ended it, as shells report it).
+fn watching(
+    mut command: Command,
+    name: &str,
+    mut keeper: Keeper<'_>,
+    entry: &Entry,
+    ctx: &Ctx,
+) -> Result<()> {
+    let dir = token_dir()?;
+    keeper.sink = dir.path().join("token");
+    let mut wait = keeper.keep(entry)?;
+    command.env(TOKEN_FILE, &keeper.sink);
+    let mut stop = Stop::catch(ctx)?;
+    let rt = ctx.runtime()?;
+    let mut child = {
+        let _entered = rt.enter();
+        tokio::process::Command::from(command)
+            .spawn()
+            .map_err(|e| CoreError::usage(format!("cannot run {name}: {e}")))?
+    };
+    let mut refreshing = true;
+    let status = loop {
+        let event = rt.block_on(async {
+            tokio::select! {
+                status = child.wait() => Event::Exited(status),
+                signal = stop.next() => Event::Signal(signal),
+                () = tokio::time::sleep(wait) => Event::Due,
+            }
+        });
+        match event {
+            Event::Exited(status) => {
+                break status.map_err(|e| CoreError::usage(format!("waiting for {name}: {e}")))?;
+            }
+            Event::Signal(signal) => forward(&child, signal),
+            Event::Due if refreshing => match keeper.round() {
+                Ok(next) => wait = next,
+                Err(e) => {
+                    // The command goes on; its token file is kept while valid, then removed.
+                    ctx.log.warn(&format!(
+                        "cannot keep {TOKEN_FILE} fresh any more: {e:#}; {name} goes on"
+                    ));
+                    refreshing = false;
+                    wait = until_expiry(keeper.valid_until());
+                }
+            },
+            Event::Due => {
+                cognito_refresh::sink::remove(&keeper.sink)?;
+                wait = Duration::from_secs(24 * 3600);
+            }
+        }
+    };
+    drop(dir);
+    Err(ChildStatus(exit_code(status)).into())
+}
+
+/// What ended a wait of `watching`.
+enum Event {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    Signal(Stopped),
+    Due,
+}
+
+/// How long until `until` (at least a second).
+fn until_expiry(until: Option<i64>) -> Duration {
+    let left = until.map_or(0, |u| u - cognito_refresh::tokens::now_unix());
+    Duration::from_secs(u64::try_from(left).unwrap_or(0).max(1))
+}
+
+/// A private directory for the token file: under XDG_RUNTIME_DIR (a per-user tmpfs) when set,
+/// else the system's temporary directory; 0700, removed when dropped.
+fn token_dir() -> Result<tempfile::TempDir> {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && p.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    tempfile::Builder::new()
+        .prefix("cognito-refresh-")
+        .tempdir_in(&base)
+        .map_err(|e| {
+            CoreError::usage(format!(
+                "cannot create a directory for the token file in {}: {e}",
+                base.display()
+            ))
+            .into()
+        })
+}
+
+/// Passes a stop signal on to the child (on Unix; elsewhere the console gives Ctrl-C to both).
+fn forward(child: &tokio::process::Child, signal: Stopped) {
+    #[cfg(unix)]
+    if let Some(pid) = child
+        .id()
+        .and_then(|id| rustix::process::Pid::from_raw(id as i32))
+    {
+        use rustix::process::Signal;
+        let signal = match signal {
+            Stopped::Terminate => Signal::TERM,
+            Stopped::Interrupt => Signal::INT,
+            Stopped::Hangup => Signal::HUP,
+        };
+        // The child may have just exited: nothing to do then.
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+    #[cfg(not(unix))]
+    let _ = (child, signal);
+}
+
+/// The exit code a shell would give for `status`.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return u8::try_from(128 + signal).unwrap_or(255);
+    }
+    status.code().map_or(1, |c| u8::try_from(c).unwrap_or(255))
 }
 
 /// On Unix the command replaces this process (execvp), keeping its process id: SIGINT and

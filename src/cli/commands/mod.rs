@@ -10,6 +10,7 @@ pub mod profiles;
 pub mod refresh;
 pub mod store;
 pub mod token;
+pub mod watch;
 
 pub use crate::cli::ctx::Ctx;
 use crate::cli::settings::Settings;
@@ -39,6 +40,19 @@ pub fn write_stdout(text: &str) -> Result<()> {
         .and_then(|()| out.flush())
         .map_err(|e| StdoutFailed(e).into())
 }
+
+/// The command `exec --watch` ran has ended with this exit code, which becomes this process's;
+/// nothing is reported, as the command said what it had to.
+#[derive(Debug)]
+pub struct ChildStatus(pub u8);
+
+impl std::fmt::Display for ChildStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the command exited with code {}", self.0)
+    }
+}
+
+impl std::error::Error for ChildStatus {}
 
 /// Standard output could not be written: what the command was to print was not delivered
 /// (tokens a profile's store holds are kept there all the same).

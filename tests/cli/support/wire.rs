@@ -172,3 +172,38 @@ impl Respond for EchoError {
         error(&echoed, &format!("cannot accept {echoed}"))
     }
 }
+
+/// Answers each refresh with new tokens that expire `seconds` from now (ExpiresIn and each
+/// token's `exp`), all different (a `jti` claim counts the answers).
+pub struct ShortLived {
+    pub seconds: i64,
+    pub issued: std::sync::atomic::AtomicU64,
+}
+
+impl ShortLived {
+    pub fn new(seconds: i64) -> ShortLived {
+        ShortLived {
+            seconds,
+            issued: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+}
+
+impl Respond for ShortLived {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let exp = time::OffsetDateTime::now_utc().unix_timestamp() + self.seconds;
+        let claims = json!({"exp": exp, "jti": format!("short-{n}")});
+        auth_result(json!({
+            "AccessToken": jwt::access_token(claims.clone()),
+            "IdToken": jwt::unsigned(with(
+                json!({"token_use": "id", "cognito:username": "alice", "aud": CLIENT}),
+                claims,
+            )),
+            "ExpiresIn": self.seconds,
+            "TokenType": "Bearer",
+        }))
+    }
+}
