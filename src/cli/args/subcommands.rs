@@ -3,6 +3,7 @@
 use super::api::{ApiArgs, ClientMetadataArgs};
 use super::client::ClientArgs;
 use super::connection::ConnectionArgs;
+use super::identity::{ExecAwsArgs, IdentityArgs};
 use super::parse::secret;
 use super::refresh_token::RefreshTokenArgs;
 use super::session::SessionTokenArgs;
@@ -76,6 +77,7 @@ pub struct Flags<'a> {
     pub connection: Option<&'a ConnectionArgs>,
     pub api: Option<&'a ApiArgs>,
     pub metadata: Option<&'a ClientMetadataArgs>,
+    pub identity: Option<&'a IdentityArgs>,
 }
 
 impl<'a> From<&'a GivenSessionArgs> for Flags<'a> {
@@ -89,6 +91,7 @@ impl<'a> From<&'a GivenSessionArgs> for Flags<'a> {
             connection: Some(&a.connection),
             api: Some(&a.api),
             metadata: Some(&a.api.metadata),
+            ..Flags::default()
         }
     }
 }
@@ -192,6 +195,9 @@ pub struct ExecArgs {
 
     #[command(flatten)]
     pub session: StoredSessionArgs,
+
+    #[command(flatten)]
+    pub aws: ExecAwsArgs,
 
     /// Keep this variable in the command's environment though it holds a secret: the
     /// command gets none of COGNITO_REFRESH_TOKEN, COGNITO_CLIENT_SECRET, the profile's

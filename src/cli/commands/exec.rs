@@ -2,9 +2,11 @@
 
 use super::Ctx;
 use crate::cli::args::ExecArgs;
+use crate::cli::aws::fresh_aws;
 use crate::cli::profile;
 use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
+use cognito_refresh::identity::AwsCredentials;
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
 use std::process::Command;
@@ -35,7 +37,10 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .into());
     }
     let mut chosen = profile::require(&ctx.profile, "exec")?;
-    let flags = Flags::from(&args.session);
+    let flags = Flags {
+        identity: Some(&args.aws.identity),
+        ..Flags::from(&args.session)
+    };
     profile::create_if_absent(&mut chosen, flags, &ctx.log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, Need::All)?;
@@ -48,6 +53,11 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .map(rfc3339)
         .transpose()?
         .ok_or_else(|| CoreError::new(ErrorKind::Other, "the tokens have no expiry"))?;
+
+    let aws = match args.aws.aws_credentials {
+        true => Some(fresh_aws(ctx, &chosen, &settings, &args.freshness)?),
+        false => None,
+    };
 
     let (program, program_args) = args
         .command
@@ -66,6 +76,9 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     if let Some(id) = &entry.id_token {
         command.env("COGNITO_ID_TOKEN", id.expose_secret());
     }
+    if let Some(aws) = &aws {
+        set_aws_credentials(&mut command, &aws.credentials)?;
+    }
     let client_secret_env = chosen
         .profile()
         .and_then(|p| p.client_secret_env.as_deref());
@@ -76,6 +89,26 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
     }
     let name = program.to_string_lossy().into_owned();
     run_replacing(command, &name)
+}
+
+/// The AWS variables of `exec --aws-credentials`: stale ones (an outer session's, a long-lived
+/// key's) removed, the identity pool's set, with their expiry.
+fn set_aws_credentials(command: &mut Command, c: &AwsCredentials) -> Result<()> {
+    for stale in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+    ] {
+        command.env_remove(stale);
+    }
+    command
+        .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose_secret())
+        .env("AWS_SESSION_TOKEN", c.session_token.expose_secret())
+        .env("AWS_CREDENTIAL_EXPIRATION", rfc3339(c.expiration)?);
+    Ok(())
 }
 
 /// On Unix the command replaces this process (execvp), keeping its process id: SIGINT and
