@@ -8,6 +8,7 @@
 mod support;
 mod util;
 
+mod aws_moto;
 mod bad_input;
 mod ci_workflow;
 mod device_lib;
