@@ -9,6 +9,7 @@ mod support;
 mod util;
 
 mod aws_moto;
+mod aws_stub;
 mod bad_input;
 mod ci_workflow;
 mod device_lib;
