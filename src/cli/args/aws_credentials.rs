@@ -6,11 +6,17 @@ use super::subcommands::{FreshnessArgs, StoredSessionArgs};
 use clap::{Args, ValueEnum};
 
 #[derive(Args, Debug)]
-#[command(mut_arg("endpoint_url", |a| a.help(
-    "Send requests here instead of Cognito's regional endpoints, for the user pool and the \
-     identity pool (an emulator) [env: AWS_ENDPOINT_URL_COGNITO_IDENTITY for the identity pool, \
-     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER for the user pool, AWS_ENDPOINT_URL]. Plain \
-     http:// only for loopback hosts")))]
+#[command(
+    mut_arg("endpoint_url", |a| a.help(
+        "Send requests here instead of Cognito's regional endpoints, for the user pool and the \
+         identity pool (an emulator) [env: AWS_ENDPOINT_URL_COGNITO_IDENTITY for the identity \
+         pool, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER for the user pool, AWS_ENDPOINT_URL]. \
+         Plain http:// only for loopback hosts")),
+    mut_arg("min_ttl", |a| a.help(
+        "Fetch new credentials when the stored ones expire within this: 5m, 300s, 1h, 1h30m, or \
+         seconds")),
+    mut_arg("force", |a| a.help("Fetch new credentials even when the stored ones are valid")),
+)]
 pub struct AwsCredentialsArgs {
     #[command(flatten)]
     pub identity: IdentityArgs,
