@@ -320,3 +320,18 @@ async fn no_identity_pool_or_a_malformed_one_is_exit_2_before_anything_is_sent()
     );
     assert_eq!(wire::identity_bodies(&server, "GetId").await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_identity_pool_that_does_not_answer_is_bounded_by_the_timeout() {
+    let server = MockServer::start().await;
+    stub_get_id(
+        &server,
+        wire::identity_id(IDENTITY).set_delay(std::time::Duration::from_secs(30)),
+    )
+    .await;
+    let p = profile(&server);
+    let started = std::time::Instant::now();
+    let out = failing(&mut aws_credentials(&p, &["--timeout", "1"]), 5);
+    assert_stderr_contains(&out, "within the timeout");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
