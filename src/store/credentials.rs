@@ -281,6 +281,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_aws_secret() {
+        let (_dir, store) = stored(3600);
+        let (entry, _) = fresh_credentials(&store, "ci", &policy(), no_refresh, |_: &Entry| {
+            Ok::<_, Error>(aws("eu-west-1:pool", 3600))
+        })
+        .unwrap();
+        let debug = format!("{entry:?}");
+        assert!(debug.contains("ASIAEXAMPLE"), "{debug}");
+        for secret in ["secret-key-value", "session-token-value"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+    }
+
+    #[test]
     fn nothing_stored_is_a_usage_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path().join("store"));
