@@ -22,13 +22,22 @@ line on stdout:
         -> {"client_id", "client_secret"}
     {"cmd": "global_sign_out", "access_token": str}
         -> {"ok": true}
+    {"cmd": "identity_pool", "user_pool_id": str, "client_id": str}
+        -> an identity pool (moto[cognitoidentity]) that lists the user pool and app client as
+           its authentication provider: {"identity_pool_id", "provider_name"}
     {"cmd": "requests"}
         -> {"total": N, "by_target": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n, ...},
             "by_client": {"<ClientId>": {"InitiateAuth": n, "InitiateAuth:REFRESH_TOKEN_AUTH": n}}}
            (every request the server received, the fixture's own set-up calls included;
            by_client counts InitiateAuth and AdminInitiateAuth calls per app client, so a
-           test that owns a session's client sees exactly its own calls; a signed call also
-           counts as "<Operation>:signed-by:<access key id>", the key of its SigV4 signature)
+           test that owns a session's client sees exactly its own calls, and a signed one also
+           as "<Operation>:signed-by:<access key id>", the key of its SigV4 signature; identity
+           pool operations are counted as "Identity:<Operation>" in by_target, and in
+           by_identity GetId by identity pool ("Identity:GetId:<IdentityPoolId>") and
+           GetCredentialsForIdentity by identity ("Identity:GetCredentialsForIdentity:
+           <IdentityId>"); by_access_key counts the requests signed by each AWS access key id,
+           with the session token they carried: {"<AccessKeyId>": {"count": n, "session_token":
+           str or null}})
 
 A failing command answers {"error": "message"} and the fixture keeps serving. End of
 stdin (the parent closed the pipe or died) stops the server and exits 0. Only protocol
@@ -71,6 +80,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 
 REGION = "eu-west-1"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+IDENTITY_PREFIX = "AWSCognitoIdentityService."
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -92,13 +102,33 @@ class RequestCounter:
         self.total = 0
         self.by_target = {}
         self.by_client = {}
+        self.by_identity = {}
+        self.by_access_key = {}
 
     def __call__(self, environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
+        service = "cognito-idp"
+        identity_key = None
+        if target.startswith(IDENTITY_PREFIX):
+            service = "cognito-identity"
+            operation = "Identity:" + target[len(IDENTITY_PREFIX):]
+            # GetId counted by identity pool, GetCredentialsForIdentity by identity.
+            field = {
+                "Identity:GetId": "IdentityPoolId",
+                "Identity:GetCredentialsForIdentity": "IdentityId",
+            }.get(operation)
+            if field:
+                try:
+                    value = json.loads(self._buffer_body(environ) or b"{}").get(field)
+                except (ValueError, AttributeError):
+                    value = None
+                if isinstance(value, str):
+                    identity_key = f"{operation}:{value}"
         keys = [operation or "(no target)"]
         client_keys = []
         client_id = None
+        signer = self._access_key(environ)
         if operation in ("InitiateAuth", "AdminInitiateAuth"):
             body = self._buffer_body(environ)
             try:
@@ -110,17 +140,15 @@ class RequestCounter:
             if isinstance(flow, str):
                 keys.append(f"{operation}:{flow}")
                 client_keys = [operation, f"{operation}:{flow}"]
-        signature = environ.get("HTTP_AUTHORIZATION", "")
-        signer = signature.partition("Credential=")[2].partition("/")[0]
-        if client_keys and signer:
-            client_keys.append(f"{operation}:signed-by:{signer}")
+        if client_keys and signer is not None:
+            client_keys.append(f"{operation}:signed-by:{signer[0]}")
         if "HTTP_AUTHORIZATION" not in environ:
             # moto 5.2.5 takes a request's region from its SigV4 credential scope, and serves
             # unsigned requests (GlobalSignOut, ForgetDevice, RevokeToken from the tool under
             # test) from us-east-1's backend, where no pool is. This endpoint stands for
             # cognito-idp.eu-west-1.amazonaws.com: say so. moto checks no signature.
             environ["HTTP_AUTHORIZATION"] = (
-                f"AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/cognito-idp/aws4_request, "
+                f"AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/{service}/aws4_request, "
                 "SignedHeaders=host, Signature=0"
             )
         with self.lock:
@@ -131,7 +159,23 @@ class RequestCounter:
                 counts = self.by_client.setdefault(client_id, {})
                 for key in client_keys:
                     counts[key] = counts.get(key, 0) + 1
+            if identity_key is not None:
+                self.by_identity[identity_key] = self.by_identity.get(identity_key, 0) + 1
+            if signer is not None:
+                seen = self.by_access_key.setdefault(signer[0], {"count": 0})
+                seen["count"] += 1
+                seen["session_token"] = signer[1]
         return self.app(environ, start_response)
+
+    @staticmethod
+    def _access_key(environ):
+        """The access key id a SigV4-signed request names, and its session token."""
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        marker = "Credential="
+        if marker not in auth:
+            return None
+        access_key = auth.split(marker, 1)[1].split("/", 1)[0]
+        return access_key, environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
 
     @staticmethod
     def _buffer_body(environ):
@@ -157,6 +201,8 @@ class RequestCounter:
                 "total": self.total,
                 "by_target": dict(sorted(self.by_target.items())),
                 "by_client": {c: dict(v) for c, v in sorted(self.by_client.items())},
+                "by_identity": dict(self.by_identity),
+                "by_access_key": {k: dict(v) for k, v in self.by_access_key.items()},
             }
 
 
@@ -170,15 +216,17 @@ def secret_hash(username, client_id, client_secret):
 class Fixture:
     def __init__(self, endpoint):
         self.ids = itertools.count(1)
-        self.idp = boto3.session.Session(
+        session = boto3.session.Session(
             aws_access_key_id="test",
             aws_secret_access_key="test",
             region_name=REGION,
-        ).client(
-            "cognito-idp",
-            endpoint_url=endpoint,
-            region_name=REGION,
-            config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        )
+        config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+        self.idp = session.client(
+            "cognito-idp", endpoint_url=endpoint, region_name=REGION, config=config
+        )
+        self.identity = session.client(
+            "cognito-identity", endpoint_url=endpoint, region_name=REGION, config=config
         )
         # GlobalSignOut is an unsigned operation, and moto 5.2.5 serves an unsigned
         # GlobalSignOut from its default region's backend (us-east-1), where the pool is
@@ -243,6 +291,17 @@ class Fixture:
         client_id, client_secret = self._client(req["user_pool_id"], req.get("secret", False))
         return {"client_id": client_id, "client_secret": client_secret}
 
+    def cmd_identity_pool(self, req):
+        provider = f"cognito-idp.{REGION}.amazonaws.com/{req['user_pool_id']}"
+        pool = self.identity.create_identity_pool(
+            IdentityPoolName=f"cognito_refresh_test_{next(self.ids)}",
+            AllowUnauthenticatedIdentities=False,
+            CognitoIdentityProviders=[
+                {"ProviderName": provider, "ClientId": req["client_id"]}
+            ],
+        )
+        return {"identity_pool_id": pool["IdentityPoolId"], "provider_name": provider}
+
     def cmd_global_sign_out(self, req):
         self.idp.global_sign_out(AccessToken=req["access_token"])
         return {"ok": True}
@@ -268,6 +327,7 @@ def main():
         "session": fixture.cmd_session,
         "client": fixture.cmd_client,
         "global_sign_out": fixture.cmd_global_sign_out,
+        "identity_pool": fixture.cmd_identity_pool,
         "requests": lambda _req: counter.snapshot(),
     }
 

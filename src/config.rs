@@ -47,6 +47,10 @@ pub struct Profile {
     pub client_secret_file: Option<PathBuf>,
     /// The client secret itself: only in a config file that group and others cannot read.
     pub client_secret: Option<SecretString>,
+    /// The identity pool that gives the profile's user AWS credentials (`aws-credentials`).
+    pub identity_pool_id: Option<String>,
+    /// The IAM role to ask the identity pool for, for a pool with role rules.
+    pub role_arn: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -432,6 +436,8 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
         ("domain", &p.domain),
         ("client_secret_env", &p.client_secret_env),
         ("aws_profile", &p.aws_profile),
+        ("identity_pool_id", &p.identity_pool_id),
+        ("role_arn", &p.role_arn),
     ];
     for (key, value) in strings {
         if let Some(v) = value {

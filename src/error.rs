@@ -60,6 +60,8 @@ pub enum Operation {
     SignOut,
     /// DescribeUserPoolClient, DescribeUserPool.
     Inspect,
+    /// An identity pool's GetId, GetCredentialsForIdentity.
+    Identity,
 }
 
 impl Operation {
@@ -148,6 +150,13 @@ pub enum Reason {
     AwsCredentials,
     /// An answer this library does not know.
     Unknown,
+    /// The identity pool does not trust the user pool or app client the ID token comes from
+    /// (NotAuthorizedException from GetId or GetCredentialsForIdentity).
+    IdentityNotTrusted,
+    /// The identity pool's roles cannot be assumed: no authenticated role, a role whose trust
+    /// policy does not name the pool, role rules that match nothing
+    /// (InvalidIdentityPoolConfigurationException).
+    IdentityPoolRoles,
 }
 
 impl Reason {
@@ -181,7 +190,9 @@ impl Reason {
             | UnauthorizedClient
             | InvalidRequest
             | AccessDenied
-            | AwsCredentials => ErrorKind::Misconfigured,
+            | AwsCredentials
+            | IdentityNotTrusted
+            | IdentityPoolRoles => ErrorKind::Misconfigured,
             PasswordPolicy => ErrorKind::Usage,
             Throttled | ServerError => ErrorKind::Transient,
             Forbidden | LambdaFailed | Unknown => ErrorKind::Other,
@@ -214,6 +225,11 @@ pub struct Sent {
     pub secret_hash_username: Option<String>,
     /// Whether a client secret (or SECRET_HASH) was sent.
     pub client_secret: bool,
+    /// The identity pool asked, for an identity pool call.
+    pub identity_pool_id: Option<String>,
+    /// The provider name the ID token was sent under (`cognito-idp.<region>.amazonaws.com/<user
+    /// pool id>`), for an identity pool call.
+    pub identity_provider: Option<String>,
 }
 
 /// A refusal: which call, what the server said, and why.

@@ -41,6 +41,7 @@ pub mod diagnose;
 pub mod endpoint;
 pub mod error;
 mod files;
+pub mod identity;
 pub mod jwt;
 #[cfg(test)]
 mod layout;

@@ -67,6 +67,7 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Login(args) => commands::login::run(*args, ctx),
         Command::ForgetDevice(args) => commands::forget_device::run(*args, ctx),
         Command::Logout(args) => commands::logout::run(*args, ctx),
+        Command::AwsCredentials(args) => commands::aws_credentials::run(*args, ctx),
     }
 }
 

@@ -37,9 +37,13 @@ pub enum Setting {
     RememberDevice,
     /// The token store's directory.
     StoreDir,
+    /// The identity pool that gives AWS credentials.
+    IdentityPoolId,
+    /// The IAM role asked of the identity pool.
+    RoleArn,
 }
 
-const ALL: [Setting; 19] = [
+const ALL: [Setting; 21] = [
     Setting::ClientId,
     Setting::ClientSecret,
     Setting::RefreshToken,
@@ -59,6 +63,8 @@ const ALL: [Setting; 19] = [
     Setting::Flow,
     Setting::RememberDevice,
     Setting::StoreDir,
+    Setting::IdentityPoolId,
+    Setting::RoleArn,
 ];
 
 /// Marks a setting inside text: private-use characters around its index, which no message
@@ -94,6 +100,8 @@ impl Setting {
             Setting::Flow => "the sign-in flow",
             Setting::RememberDevice => "remembering the device",
             Setting::StoreDir => "the token store directory",
+            Setting::IdentityPoolId => "the identity pool id",
+            Setting::RoleArn => "the role ARN",
         }
     }
 

@@ -39,6 +39,7 @@ impl<'a> Context<'a> {
                 device_key: request.device_key().map(str::to_string),
                 secret_hash_username: hash.and(request.username().map(str::to_string)),
                 client_secret: request.client_secret.is_some(),
+                ..Sent::default()
             },
             secrets,
         }
@@ -58,6 +59,13 @@ impl<'a> Context<'a> {
             },
             secrets: secrets.into_iter().cloned().collect(),
         }
+    }
+
+    /// What was sent, for whoever explains a refusal (an identity pool call's pool and
+    /// provider, say).
+    pub(crate) fn sent(mut self, sent: Sent) -> Self {
+        self.sent = sent;
+        self
     }
 
     /// Removes anything secret that was sent from text that came back (some servers echo input).
@@ -267,6 +275,10 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
             }
         }
         ("RefreshTokenReuseException", _) => Reason::RefreshTokenReused,
+        ("NotAuthorizedException", Operation::Identity) => Reason::IdentityNotTrusted,
+        ("InvalidIdentityPoolConfigurationException", _) => Reason::IdentityPoolRoles,
+        // A provider the identity pool relies on (another identity provider) did not answer.
+        ("ExternalServiceException", Operation::Identity) => Reason::ServerError,
         ("NotAuthorizedException", Operation::SignIn) if secret_hash || secret_missing => {
             Reason::SecretMismatch
         }
@@ -544,6 +556,26 @@ mod tests {
                 "Device does not exist.",
                 DeviceUnknown,
             ),
+            (
+                Identity,
+                "NotAuthorizedException",
+                "Invalid login token. Issuer doesn't match providerName",
+                IdentityNotTrusted,
+            ),
+            (
+                Identity,
+                "InvalidIdentityPoolConfigurationException",
+                "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+                IdentityPoolRoles,
+            ),
+            (
+                Identity,
+                "ResourceNotFoundException",
+                "IdentityPool 'eu-west-1:x' not found.",
+                NotFound,
+            ),
+            (Identity, "TooManyRequestsException", "", Throttled),
+            (Identity, "ExternalServiceException", "", ServerError),
         ];
         for (operation, code, message, reason) in cases {
             assert_eq!(
@@ -561,6 +593,8 @@ mod tests {
         assert_eq!(PasswordPolicy.kind(), ErrorKind::Usage);
         assert_eq!(Throttled.kind(), ErrorKind::Transient);
         assert_eq!(Forbidden.kind(), ErrorKind::Other);
+        assert_eq!(IdentityNotTrusted.kind(), ErrorKind::Misconfigured);
+        assert_eq!(IdentityPoolRoles.kind(), ErrorKind::Misconfigured);
     }
 
     #[test]

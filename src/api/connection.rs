@@ -1,19 +1,39 @@
 //! Where and how to reach Cognito: the SDK client with its region, endpoint, timeouts and retries.
 
 use crate::Error;
-use crate::api::http::CapAnswers;
 use crate::api::net;
 use crate::builder::{optional_setters, setters};
 use crate::endpoint::{connect_url, parse_endpoint};
 use crate::region;
 use crate::text::Setting;
 use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::SharedHttpClient;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region, SharedHttpClient};
 use std::fmt;
 use std::time::Duration;
 use url::Url;
+
+/// The config of an SDK client (`$sdk`: the SDK crate, user pools' or identity pools') for
+/// `$connection`: its region and endpoint, every timeout set together, retries, answers capped,
+/// and the tool's one HTTP client. No credential provider: the calls are unauthenticated, so
+/// nothing looks for AWS credentials or asks the instance metadata service.
+macro_rules! sdk_config {
+    ($sdk:ident, $connection:expr) => {{
+        let connection: &$crate::api::connection::Connection = $connection;
+        let mut config = $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .region($sdk::config::Region::new(connection.region.clone()))
+            .timeout_config(connection.timeout_config())
+            .retry_config(connection.retry_config())
+            .interceptor($crate::api::http::CapAnswers)
+            .retry_classifier($crate::api::http::CapAnswers)
+            .http_client(connection.http_client());
+        config.set_endpoint_url(connection.sdk_endpoint_url());
+        config.build()
+    }};
+}
+pub(crate) use sdk_config;
 
 /// Where and how to reach Cognito.
 #[derive(Debug, Clone)]
@@ -27,22 +47,16 @@ pub struct Connection {
     /// Attempts in all, the first included. Throttling, 5xx and network errors are retried
     /// with backoff; a rejected token never is.
     pub max_attempts: u32,
+    /// The service's endpoint prefix: `cognito-idp` (user pools), or `cognito-identity`
+    /// (identity pools, [`Connection::to_identity_pools`]).
+    pub(crate) service: &'static str,
 }
 
 impl Connection {
     /// Builds the SDK client. No credential provider is configured: the refresh APIs are
     /// unauthenticated, so nothing looks for AWS credentials or asks the instance metadata service.
     pub fn client(&self) -> Client {
-        let mut config = aws_sdk_cognitoidentityprovider::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(self.region.clone()))
-            .timeout_config(self.timeout_config())
-            .retry_config(self.retry_config())
-            .interceptor(CapAnswers)
-            .retry_classifier(CapAnswers)
-            .http_client(self.http_client());
-        config.set_endpoint_url(self.sdk_endpoint_url());
-        Client::from_conf(config.build())
+        Client::from_conf(sdk_config!(aws_sdk_cognitoidentityprovider, self))
     }
 
     /// An SDK client that signs with AWS credentials from the standard chain (environment,
@@ -52,6 +66,7 @@ impl Connection {
     /// endpoint, timeouts and retries are this connection's: never an endpoint from the AWS
     /// config files.
     pub async fn signed_client(&self, aws_profile: Option<&str>) -> Client {
+        use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
             .timeout_config(self.timeout_config())
@@ -64,8 +79,8 @@ impl Connection {
         config.set_endpoint_url(self.sdk_endpoint_url());
         Client::from_conf(
             config
-                .interceptor(CapAnswers)
-                .retry_classifier(CapAnswers)
+                .interceptor(crate::api::http::CapAnswers)
+                .retry_classifier(crate::api::http::CapAnswers)
                 .http_client(self.http_client())
                 .build(),
         )
@@ -83,8 +98,8 @@ impl Connection {
         match &self.endpoint {
             Some(url) => Some(connect_url(url)),
             None => Url::parse(&format!(
-                "https://cognito-idp.{}.amazonaws.com/",
-                self.region
+                "https://{}.{}.amazonaws.com/",
+                self.service, self.region
             ))
             .ok(),
         }
@@ -121,8 +136,17 @@ impl Connection {
     pub fn endpoint_display(&self) -> String {
         match &self.endpoint {
             Some(url) => url.as_str().trim_end_matches('/').to_string(),
-            None => format!("https://cognito-idp.{}.amazonaws.com", self.region),
+            None => format!("https://{}.{}.amazonaws.com", self.service, self.region),
         }
+    }
+
+    /// The same connection, to Cognito's identity pools (`cognito-identity`) in `region`, at
+    /// `endpoint` when one is given.
+    pub fn to_identity_pools(mut self, region: String, endpoint: Option<Url>) -> Connection {
+        self.service = "cognito-identity";
+        self.region = region;
+        self.endpoint = endpoint;
+        self
     }
 }
 
@@ -278,6 +302,7 @@ impl Target {
             endpoint,
             timeout: self.timeout,
             max_attempts: self.max_attempts,
+            service: "cognito-idp",
         }
     }
 }
@@ -310,6 +335,7 @@ pub(crate) mod tests {
             endpoint: None,
             timeout: Duration::from_secs(10),
             max_attempts: 3,
+            service: "cognito-idp",
         }
     }
 

@@ -30,6 +30,8 @@ pub fn flag(setting: Setting) -> Cow<'static, str> {
         Setting::Flow => "--flow",
         Setting::RememberDevice => "--remember-device",
         Setting::StoreDir => "--store",
+        Setting::IdentityPoolId => "--identity-pool-id",
+        Setting::RoleArn => "--role-arn",
         _ => "an option",
     })
 }
@@ -273,6 +275,11 @@ fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String
             "the user pool no longer knows the remembered device: `forget-device` drops it from \
              the store, then sign in again",
         ),
+        Reason::IdentityNotTrusted | Reason::IdentityPoolRoles | Reason::NotFound
+            if op == Operation::Identity =>
+        {
+            identity_refusal(reason, sent)
+        }
         Reason::NotFound if refresh => vec![format!(
             "no app client {client_id} in region {region}: check --client-id and --region"
         )],
@@ -330,6 +337,40 @@ fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String
             one("the app client may not use this grant: check its OAuth settings in the user pool")
         }
         _ => Vec::new(),
+    }
+}
+
+/// The hints for an identity pool's refusal: what the pool must list or allow.
+fn identity_refusal(reason: Reason, sent: &Sent) -> Vec<String> {
+    let pool = sent.identity_pool_id.as_deref().unwrap_or("(unknown)");
+    let provider = sent.identity_provider.as_deref().unwrap_or("(unknown)");
+    let client_id = &sent.client_id;
+    let region = &sent.region;
+    match reason {
+        Reason::IdentityNotTrusted => vec![
+            format!(
+                "the identity pool {pool} must list the user pool as an authentication \
+                 provider: provider name {provider}, app client id {client_id}"
+            ),
+            "and the user's ID token must come from that app client (a token of another client \
+             or user pool is refused)"
+                .into(),
+        ],
+        Reason::IdentityPoolRoles => vec![
+            format!(
+                "the identity pool {pool} has no role it can give this user: check its \
+                 authenticated role, that the role's trust policy allows \
+                 cognito-identity.amazonaws.com for this pool (aud) and authenticated identities \
+                 (amr), and its role rules"
+            ),
+            "with role rules (or a token-based role), --role-arn must name a role the rules \
+             allow this user"
+                .into(),
+        ],
+        _ => vec![format!(
+            "no identity pool {pool} in region {region} (or the identity it knew is gone): check \
+             --identity-pool-id"
+        )],
     }
 }
 

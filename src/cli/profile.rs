@@ -104,6 +104,8 @@ pub fn create_if_absent(
     profile.username = given(&settings.username);
     profile.device_key = given(&settings.device_key);
     profile.domain = given(&settings.domain);
+    profile.identity_pool_id = given(&settings.identity_pool_id);
+    profile.role_arn = given(&settings.role_arn);
     match settings
         .client_secret
         .as_ref()

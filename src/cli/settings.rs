@@ -34,7 +34,7 @@ pub enum Source {
 
 impl Source {
     /// How `-v` names it.
-    fn describe(self, profile: Option<&str>) -> String {
+    pub fn describe(self, profile: Option<&str>) -> String {
         match self {
             Source::Flag => "command line".into(),
             Source::Env(name) => name.into(),
@@ -127,6 +127,12 @@ pub struct Settings {
     pub timeout: Setting<Duration>,
     /// The AWS profile whose credentials sign the admin API and `diagnose --inspect`.
     pub aws_profile: Option<Setting<String>>,
+    /// The identity pool, for AWS credentials.
+    pub identity_pool_id: Option<Setting<String>>,
+    pub role_arn: Option<Setting<String>>,
+    /// Where the identity pool calls go: --endpoint-url and the profile's `endpoint_url` serve
+    /// both services (an emulator does); of the variables, the identity pool's own first.
+    pub identity_endpoint_url: Option<Setting<String>>,
 }
 
 /// The settings of the command line `flags`, the profile (when one is chosen and in the config
@@ -270,6 +276,28 @@ pub fn resolve(flags: Flags<'_>, profile: Option<&Profile>, env: Env<'_>) -> Set
                 )
             })
             .filter(|s| !s.value.trim().is_empty()),
+        identity_pool_id: flags
+            .identity
+            .and_then(|i| {
+                text(
+                    i.identity_pool_id.as_ref(),
+                    |p| p.identity_pool_id.as_ref(),
+                    &["COGNITO_IDENTITY_POOL_ID"],
+                )
+            })
+            .map(|s| Setting::new(s.value.trim().to_string(), s.source))
+            .filter(|s| !s.value.is_empty()),
+        role_arn: flags
+            .identity
+            .and_then(|i| text(i.role_arn.as_ref(), |p| p.role_arn.as_ref(), &[]))
+            .filter(|s| !s.value.trim().is_empty()),
+        identity_endpoint_url: flags.identity.and(connection).and_then(|c| {
+            text(
+                c.endpoint_url.as_ref(),
+                |p| p.endpoint_url.as_ref(),
+                &["AWS_ENDPOINT_URL_COGNITO_IDENTITY", "AWS_ENDPOINT_URL"],
+            )
+        }),
     }
 }
 

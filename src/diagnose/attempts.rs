@@ -501,6 +501,7 @@ mod tests {
             endpoint: None,
             timeout: std::time::Duration::from_secs(1),
             max_attempts: 1,
+            service: "cognito-idp",
         };
         let mut r = request(RefreshApi::InitiateAuth, true, Some("alice"), Some("dev"));
         r.refresh_token = SecretString::from("refresh-secret-value");

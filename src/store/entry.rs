@@ -1,6 +1,7 @@
 //! One profile's tokens, and the file format they are kept in.
 
 use crate::Error;
+use crate::identity::AwsCredentials;
 use crate::jwt;
 use crate::tokens::{Tokens, now_unix};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -33,6 +34,48 @@ pub struct Entry {
     pub refreshed_at: Option<i64>,
     /// When the entry was last written, seconds since the Unix epoch.
     pub updated_at: i64,
+    /// AWS credentials from an identity pool, and the user's identity id there.
+    pub aws: Option<AwsEntry>,
+}
+
+/// AWS credentials an identity pool gave the profile's user, and what they were asked for.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AwsEntry {
+    pub identity_pool_id: String,
+    /// The user's identity id in the pool (GetId's answer), asked once per pool and user.
+    pub identity_id: String,
+    /// The user (the ID token's `sub`) the identity id belongs to.
+    pub subject: Option<String>,
+    /// The role asked for, if one was.
+    pub role_arn: Option<String>,
+    pub credentials: AwsCredentials,
+}
+
+impl AwsEntry {
+    pub fn new(
+        identity_pool_id: String,
+        identity_id: String,
+        subject: Option<String>,
+        role_arn: Option<String>,
+        credentials: AwsCredentials,
+    ) -> Self {
+        AwsEntry {
+            identity_pool_id,
+            identity_id,
+            subject,
+            role_arn,
+            credentials,
+        }
+    }
+
+    /// Whether these are credentials of `pool` (and `role`), valid for `min_ttl` after `now`.
+    pub fn serves(&self, pool: &str, role: Option<&str>, min_ttl: Duration, now: i64) -> bool {
+        let min = i64::try_from(min_ttl.as_secs()).unwrap_or(i64::MAX);
+        self.identity_pool_id == pool
+            && self.role_arn.as_deref() == role
+            && self.credentials.expiration.saturating_sub(now) >= min
+    }
 }
 
 /// Which tokens a caller needs valid.
@@ -61,6 +104,7 @@ impl Entry {
             rotation: None,
             refreshed_at: None,
             updated_at: now_unix(),
+            aws: None,
         }
     }
 
@@ -142,6 +186,54 @@ pub(super) struct EntryFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refreshed_at: Option<i64>,
     updated_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aws: Option<AwsEntryFile>,
+}
+
+/// [`AwsEntry`] in the file.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AwsEntryFile {
+    identity_pool_id: String,
+    identity_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role_arn: Option<String>,
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    expiration: i64,
+}
+
+impl AwsEntryFile {
+    fn from_entry(a: &AwsEntry) -> Self {
+        AwsEntryFile {
+            identity_pool_id: a.identity_pool_id.clone(),
+            identity_id: a.identity_id.clone(),
+            subject: a.subject.clone(),
+            role_arn: a.role_arn.clone(),
+            access_key_id: a.credentials.access_key_id.clone(),
+            secret_access_key: a.credentials.secret_access_key.expose_secret().to_string(),
+            session_token: a.credentials.session_token.expose_secret().to_string(),
+            expiration: a.credentials.expiration,
+        }
+    }
+
+    fn into_entry(self) -> AwsEntry {
+        AwsEntry {
+            identity_pool_id: self.identity_pool_id,
+            identity_id: self.identity_id,
+            subject: self.subject,
+            role_arn: self.role_arn,
+            credentials: AwsCredentials::new(
+                self.access_key_id,
+                SecretString::from(self.secret_access_key),
+                SecretString::from(self.session_token),
+                self.expiration,
+            ),
+        }
+    }
 }
 
 /// Just the version, read first: a newer format may differ in everything else.
@@ -166,6 +258,7 @@ impl EntryFile {
             rotation: e.rotation,
             refreshed_at: e.refreshed_at,
             updated_at: e.updated_at,
+            aws: e.aws.as_ref().map(AwsEntryFile::from_entry),
         }
     }
 
@@ -182,6 +275,7 @@ impl EntryFile {
             rotation: self.rotation,
             refreshed_at: self.refreshed_at,
             updated_at: self.updated_at,
+            aws: self.aws.map(AwsEntryFile::into_entry),
         }
     }
 }

@@ -9,6 +9,8 @@ mod support;
 mod util;
 
 mod admin_moto;
+mod aws_moto;
+mod aws_stub;
 mod bad_input;
 mod ci_workflow;
 mod device_lib;

@@ -2,8 +2,10 @@
 //! and flattened into the subcommands that take it; `settings.rs` resolves them.
 
 mod api;
+mod aws_credentials;
 mod client;
 mod connection;
+mod identity;
 mod parse;
 mod profile;
 mod refresh_token;
@@ -12,6 +14,7 @@ mod subcommands;
 mod user;
 
 pub use api::Api;
+pub use aws_credentials::{AwsCredentialsArgs, AwsOutputFormat};
 pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
 pub use subcommands::*;
@@ -148,6 +151,19 @@ pub enum Command {
     ///   cognito-refresh logout --profile dev
     #[command(verbatim_doc_comment)]
     Logout(Box<LogoutArgs>),
+
+    /// Print temporary AWS credentials for a profile's user, from a Cognito identity pool,
+    /// in the JSON an AWS `credential_process` gives (or as `export` lines).
+    ///
+    /// The profile's ID token (refreshed first when needed) is the login of GetId and
+    /// GetCredentialsForIdentity. The credentials are kept in the store and served from it
+    /// until --min-ttl before they expire.
+    ///
+    /// Example, in ~/.aws/config:
+    ///   [profile dev]
+    ///   credential_process = cognito-refresh aws-credentials --profile dev
+    #[command(verbatim_doc_comment)]
+    AwsCredentials(Box<AwsCredentialsArgs>),
 }
 
 #[cfg(test)]

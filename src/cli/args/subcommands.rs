@@ -3,6 +3,7 @@
 use super::api::{ApiArgs, AwsProfileArgs, ClientMetadataArgs};
 use super::client::ClientArgs;
 use super::connection::ConnectionArgs;
+use super::identity::{ExecAwsArgs, IdentityArgs};
 use super::parse::secret;
 use super::refresh_token::RefreshTokenArgs;
 use super::session::SessionTokenArgs;
@@ -77,6 +78,7 @@ pub struct Flags<'a> {
     pub api: Option<&'a ApiArgs>,
     pub metadata: Option<&'a ClientMetadataArgs>,
     pub aws: Option<&'a AwsProfileArgs>,
+    pub identity: Option<&'a IdentityArgs>,
 }
 
 impl<'a> From<&'a GivenSessionArgs> for Flags<'a> {
@@ -91,6 +93,7 @@ impl<'a> From<&'a GivenSessionArgs> for Flags<'a> {
             api: Some(&a.api),
             metadata: Some(&a.api.metadata),
             aws: Some(&a.api.aws),
+            ..Flags::default()
         }
     }
 }
@@ -198,6 +201,8 @@ pub struct ExecArgs {
     /// than a token lasts. Signals are forwarded to the command; its exit status is returned.
     #[arg(long)]
     pub watch: bool,
+    #[command(flatten)]
+    pub aws: ExecAwsArgs,
 
     /// Keep this variable in the command's environment though it holds a secret: the
     /// command gets none of COGNITO_REFRESH_TOKEN, COGNITO_CLIENT_SECRET, the profile's

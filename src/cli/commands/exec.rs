@@ -2,10 +2,12 @@
 
 use super::{ChildStatus, Ctx};
 use crate::cli::args::{ExecArgs, SinkFormat};
+use crate::cli::aws::fresh_aws;
 use crate::cli::keeper::{Keeper, Stop, Stopped};
 use crate::cli::profile;
 use crate::cli::settings::{Flags, process_env, resolve};
 use anyhow::Result;
+use cognito_refresh::identity::AwsCredentials;
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{Entry, Error as CoreError, ErrorKind, ExposeSecret, Need};
 use std::path::PathBuf;
@@ -41,7 +43,10 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .into());
     }
     let mut chosen = profile::require(&ctx.profile, "exec")?;
-    let flags = Flags::from(&args.session);
+    let flags = Flags {
+        identity: Some(&args.aws.identity),
+        ..Flags::from(&args.session)
+    };
     profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     let need = if args.watch { Need::Access } else { Need::All };
@@ -55,6 +60,11 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .map(rfc3339)
         .transpose()?
         .ok_or_else(|| CoreError::new(ErrorKind::Other, "the tokens have no expiry"))?;
+
+    let aws = match args.aws.aws_credentials {
+        true => Some(fresh_aws(ctx, &chosen, &settings, &args.freshness)?),
+        false => None,
+    };
 
     let (program, program_args) = args
         .command
@@ -73,6 +83,9 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .env(EXEC_MARKER, &chosen.name);
     if let Some(id) = &entry.id_token {
         command.env("COGNITO_ID_TOKEN", id.expose_secret());
+    }
+    if let Some(aws) = &aws {
+        set_aws_credentials(&mut command, &aws.credentials)?;
     }
     let client_secret_env = chosen
         .profile()
@@ -214,6 +227,26 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
         return u8::try_from(128 + signal).unwrap_or(255);
     }
     status.code().map_or(1, |c| u8::try_from(c).unwrap_or(255))
+}
+
+/// The AWS variables of `exec --aws-credentials`: stale ones (an outer session's, a long-lived
+/// key's) removed, the identity pool's set, with their expiry.
+fn set_aws_credentials(command: &mut Command, c: &AwsCredentials) -> Result<()> {
+    for stale in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+    ] {
+        command.env_remove(stale);
+    }
+    command
+        .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose_secret())
+        .env("AWS_SESSION_TOKEN", c.session_token.expose_secret())
+        .env("AWS_CREDENTIAL_EXPIRATION", rfc3339(c.expiration)?);
+    Ok(())
 }
 
 /// On Unix the command replaces this process (execvp), keeping its process id: SIGINT and

@@ -10,7 +10,7 @@ use anyhow::Result;
 pub fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let mut chosen = profile::require(&ctx.profile, "watch")?;
     let flags = Flags::from(&args.session);
-    profile::create_if_absent(&mut chosen, flags, &ctx.log)?;
+    profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     // Caught before the first refresh: a signal never cuts one short (a rotated refresh token
     // is always saved), it ends the watch between rounds.

@@ -66,12 +66,46 @@ pub struct Requests {
     /// Each session has its own client, so these counts are exact even while other tests run.
     #[serde(default)]
     pub by_client: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Identity pool calls: `Identity:GetId:<IdentityPoolId>` and
+    /// `Identity:GetCredentialsForIdentity:<IdentityId>`.
+    #[serde(default)]
+    pub by_identity: BTreeMap<String, u64>,
+    /// Requests signed with each AWS access key id, and the session token they carried.
+    #[serde(default)]
+    pub by_access_key: BTreeMap<String, Signed>,
+}
+
+/// The requests signed with one access key id.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Signed {
+    pub count: u64,
+    pub session_token: Option<String>,
+}
+
+/// An identity pool that lists a session's user pool and app client as its provider.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentityPool {
+    pub identity_pool_id: String,
+    /// `cognito-idp.<region>.amazonaws.com/<user pool id>`.
+    pub provider_name: String,
 }
 
 impl Requests {
     /// The count for one `by_target` key; 0 when there was none.
     pub fn count(&self, target: &str) -> u64 {
         self.by_target.get(target).copied().unwrap_or(0)
+    }
+
+    /// GetId calls for this identity pool.
+    pub fn get_id(&self, identity_pool_id: &str) -> u64 {
+        let key = format!("Identity:GetId:{identity_pool_id}");
+        self.by_identity.get(&key).copied().unwrap_or(0)
+    }
+
+    /// GetCredentialsForIdentity calls for this identity.
+    pub fn get_credentials(&self, identity_id: &str) -> u64 {
+        let key = format!("Identity:GetCredentialsForIdentity:{identity_id}");
+        self.by_identity.get(&key).copied().unwrap_or(0)
     }
 
     /// The count for one app client and key (`InitiateAuth:REFRESH_TOKEN_AUTH`, say); 0 when
@@ -189,6 +223,18 @@ impl Moto {
             "global_sign_out",
             json!({ "cmd": "global_sign_out", "access_token": access_token }),
         );
+    }
+
+    /// An identity pool (moto[cognitoidentity]) trusting the session's user pool and app client.
+    pub fn identity_pool(&self, s: &Session) -> IdentityPool {
+        self.call(
+            "identity_pool",
+            json!({
+                "cmd": "identity_pool",
+                "user_pool_id": s.user_pool_id,
+                "client_id": s.client_id,
+            }),
+        )
     }
 
     /// What the emulator has received so far.

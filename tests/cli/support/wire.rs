@@ -207,3 +207,63 @@ impl Respond for ShortLived {
         }))
     }
 }
+
+/// What precedes an identity pool operation's name (GetId, GetCredentialsForIdentity) in the
+/// X-Amz-Target header.
+pub const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
+/// The identity pool the stubs answer for.
+pub const IDENTITY_POOL: &str = "eu-west-1:0a1b2c3d-0000-4000-8000-000000000001";
+/// The provider name of the stubs' user pool, as an identity pool lists it.
+pub const PROVIDER: &str = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Stub1";
+
+/// A mock for the requests of one identity pool operation.
+pub fn on_identity(operation: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(header(
+        "x-amz-target",
+        format!("{IDENTITY_TARGET_PREFIX}{operation}").as_str(),
+    ))
+}
+
+/// GetId's answer.
+pub fn identity_id(id: &str) -> ResponseTemplate {
+    ok(json!({"IdentityId": id}))
+}
+
+/// GetCredentialsForIdentity's answer: `Expiration` in seconds since the epoch, as the
+/// service sends it.
+pub fn aws_credentials(
+    identity_id: &str,
+    access_key_id: &str,
+    expiration: i64,
+) -> ResponseTemplate {
+    ok(json!({
+        "IdentityId": identity_id,
+        "Credentials": {
+            "AccessKeyId": access_key_id,
+            "SecretKey": AWS_SECRET_KEY,
+            "SessionToken": AWS_SESSION_TOKEN,
+            "Expiration": expiration as f64,
+        },
+    }))
+}
+
+/// The secret key in the stubs' AWS credentials.
+pub const AWS_SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+/// The session token in the stubs' AWS credentials.
+pub const AWS_SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENvalue";
+
+/// The bodies of the identity pool requests `server` received for `operation`, in order, and
+/// whether each was signed (an Authorization header).
+pub async fn identity_bodies(server: &MockServer, operation: &str) -> Vec<(Value, bool)> {
+    let target = format!("{IDENTITY_TARGET_PREFIX}{operation}");
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| {
+            r.headers
+                .get("x-amz-target")
+                .is_some_and(|t| t.to_str().ok() == Some(target.as_str()))
+        })
+        .map(|r| (body(r), r.headers.contains_key("authorization")))
+        .collect()
+}
