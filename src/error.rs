@@ -58,6 +58,8 @@ pub enum Operation {
     SignOut,
     /// DescribeUserPoolClient, DescribeUserPool.
     Inspect,
+    /// The user pool's signing keys (`.well-known/jwks.json`), to verify a token.
+    SigningKeys,
 }
 
 impl Operation {

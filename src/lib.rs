@@ -51,6 +51,7 @@ pub mod signin;
 pub mod store;
 pub mod text;
 pub mod tokens;
+pub mod verify;
 
 pub use api::connection::Connection;
 pub use api::plan::{Plan, RefreshOptions, Source, plan};
