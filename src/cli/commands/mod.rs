@@ -10,6 +10,7 @@ pub mod profiles;
 pub mod refresh;
 pub mod store;
 pub mod token;
+pub mod verify;
 
 pub use crate::cli::ctx::Ctx;
 use crate::cli::settings::Settings;
