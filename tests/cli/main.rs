@@ -29,3 +29,5 @@ mod store_moto;
 mod store_stub;
 mod store_usage;
 mod usage;
+mod verify_moto;
+mod verify_stub;
