@@ -237,6 +237,22 @@ fn a_profiles_stored_tokens_are_checked_without_a_refresh() {
         assert_eq!(v.check("issuer").status, "ok", "{v:?}");
         assert_eq!(v.check("client").status, "ok", "{v:?}");
     }
+    // The stored ID token where the API wants an access token: the hint names the command
+    // that prints the access token.
+    let mut cmd = p.cmd();
+    cmd.env("XDG_CACHE_HOME", cache.path()).args([
+        "verify",
+        "--profile",
+        "dev",
+        "--id",
+        "--token-use",
+        "access",
+    ]);
+    let out = run_failing(&mut cmd, 3, &[&s.id_token, &s.access_token]);
+    assert_stderr_contains(
+        &out,
+        "hint: `cognito-refresh token --profile dev` prints the profile's access token",
+    );
     assert_eq!(
         moto().requests().count_for(&s.client_id, "InitiateAuth"),
         before

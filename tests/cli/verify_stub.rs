@@ -84,6 +84,21 @@ async fn keys_are_cached_privately_and_an_unknown_kid_fetches_them_once_more() {
     assert_eq!(keys.fetches().await, 3);
 }
 
+#[tokio::test]
+async fn a_key_server_error_is_retried_then_exit_5() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let key = Signer::new("k1");
+    let token = key.access_token(0, 3600, json!({}));
+    let cache = tempfile::tempdir().unwrap();
+    let out = run_failing(&mut verify(&server.uri(), &cache, &token), 5, &[&token]);
+    assert_stderr_contains(&out, "HTTP 503");
+}
+
 #[test]
 fn keys_that_cannot_be_fetched_are_exit_5() {
     let key = Signer::new("k1");

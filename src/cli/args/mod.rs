@@ -16,7 +16,7 @@ pub use api::Api;
 pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
 pub use subcommands::*;
-pub use verify::{TokenUseArg, VerifyArgs};
+pub use verify::{TokenUseArg, VerifyArgs, VerifyFormat};
 
 use clap::{Parser, Subcommand};
 

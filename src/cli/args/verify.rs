@@ -1,6 +1,5 @@
 //! `verify`: the token to check, and what the API expects of it.
 
-use super::subcommands::ReportFormat;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -44,8 +43,16 @@ pub struct VerifyArgs {
     pub timeout: Option<f64>,
 
     /// How to print the report.
-    #[arg(long, short, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
-    pub output: ReportFormat,
+    #[arg(long, short, value_enum, value_name = "FORMAT", default_value_t = VerifyFormat::Human)]
+    pub output: VerifyFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyFormat {
+    /// One line per check with its status, the fix under each failure, then the result.
+    Human,
+    /// {"valid": bool, "checks": [{"id", "status", "summary", "fix"}]}.
+    Json,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +126,7 @@ mod tests {
         .unwrap();
         assert_eq!(v.token_use, Some(TokenUseArg::Access));
         assert_eq!(v.scopes(), ["a/read", "b/write", "c/x"]);
-        assert_eq!(v.output, ReportFormat::Json);
+        assert_eq!(v.output, VerifyFormat::Json);
         let (client, connection) = v.groups();
         assert_eq!(client.client_id.as_deref(), Some("c1"));
         assert_eq!(connection.user_pool_id.as_deref(), Some("eu-west-1_A"));

@@ -2,8 +2,8 @@
 //! exit 0 when it is valid and 3 when it is not.
 
 use super::{Ctx, write_stdout};
-use crate::cli::args::{ReportFormat, TokenUseArg, VerifyArgs};
-use crate::cli::hints;
+use crate::cli::args::{TokenUseArg, VerifyArgs, VerifyFormat};
+use crate::cli::hints::{self, Hinted};
 use crate::cli::input::{StdinOnce, read_limited, read_secret};
 use crate::cli::profile;
 use crate::cli::report::push_wrapped;
@@ -48,21 +48,49 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<()> {
     let verdict = ctx.runtime()?.block_on(verify::verify(&token, &options))?;
     ctx.log.notes(&verdict.notes);
     let text = match args.output {
-        ReportFormat::Human => human(&verdict),
-        ReportFormat::Json => json(&verdict)?,
+        VerifyFormat::Human => human(&verdict),
+        VerifyFormat::Json => json(&verdict)?,
     };
     write_stdout(&text)?;
     if verdict.valid() {
         return Ok(());
     }
-    Err(CoreError::new(
+    let failed = verdict.failed();
+    let error = CoreError::new(
         ErrorKind::TokenRejected,
         format!(
             "the token is not valid: {} failed (the report says why)",
-            verdict.failed().join(", ")
+            failed.join(", ")
         ),
-    )
-    .into())
+    );
+    match chosen.filter(|_| args.token_file.is_none()) {
+        Some(chosen) => match stored_hint(&chosen.name, args.id, &failed) {
+            Some(hint) => Err(Hinted::wrap(error, hint)),
+            None => Err(error.into()),
+        },
+        None => Err(error.into()),
+    }
+}
+
+/// For a profile's stored token: the `token` command that gets the one an API would take.
+fn stored_hint(profile: &str, id: bool, failed: &[&str]) -> Option<String> {
+    let (other, same) = match id {
+        true => ("", " --id"),
+        false => (" --id", ""),
+    };
+    if failed.contains(&"token-use") {
+        Some(format!(
+            "`cognito-refresh token --profile {profile}{other}` prints the profile's {} token",
+            if id { "access" } else { "ID" }
+        ))
+    } else if failed.contains(&"expiry") {
+        Some(format!(
+            "`cognito-refresh token --profile {profile}{same}` refreshes the stored tokens and \
+             prints a valid one"
+        ))
+    } else {
+        None
+    }
 }
 
 /// `user pool X (from ...)`, or that none is expected.
