@@ -38,6 +38,32 @@ async fn an_expired_token_fails_the_expiry() {
 }
 
 #[tokio::test]
+async fn a_resource_servers_scope_is_checked_one_by_one() {
+    let key = Signer::new("k1");
+    let keys = KeyServer::start(&[&key]).await;
+    let cache = tempfile::tempdir().unwrap();
+    // As the hosted UI issues them: the scopes asked for, space-separated.
+    let token = key.access_token(0, 3600, json!({"scope": "openid orders/read"}));
+    let mut cmd = verify(&keys.uri(), &cache, &token);
+    let v = verdict(&run(cmd.args(["--scope", "orders/read openid"]), 0));
+    assert_eq!(v.check("scope").status, "ok", "{v:?}");
+    let mut cmd = verify(&keys.uri(), &cache, &token);
+    let out = run_failing(
+        cmd.args(["--scope", "orders/read", "--scope", "orders/write"]),
+        3,
+        &[&token],
+    );
+    let v = verdict(&out);
+    assert_eq!(v.failed(), ["scope"], "{v:?}");
+    let summary = &v.check("scope").summary;
+    assert!(summary.contains("missing orders/write"), "{summary}");
+    assert!(
+        summary.contains("the token has: openid orders/read"),
+        "{summary}"
+    );
+}
+
+#[tokio::test]
 async fn keys_are_cached_privately_and_an_unknown_kid_fetches_them_once_more() {
     let k1 = Signer::new("k1");
     let keys = KeyServer::start(&[&k1]).await;
