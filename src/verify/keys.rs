@@ -121,10 +121,7 @@ impl KeySource {
             }
         };
         if let Some(dir) = self.cache_dir.as_deref() {
-            let dir_meta = std::fs::metadata(dir).map_err(|e| {
-                crate::files::io_error(format!("cannot read {}", dir.display()), &e)
-            })?;
-            check_private(dir, &dir_meta, "signing key cache directory")?;
+            check_private_dir(dir)?;
         }
         if !meta.is_file() {
             return Ok(None);
@@ -199,6 +196,8 @@ impl KeySource {
     fn save(&self, path: &Path, body: &[u8], fetched_at: i64) -> Result<(), Error> {
         let dir = crate::files::parent(path);
         create_private_dir(dir, "signing key cache directory")?;
+        // An existing directory keeps its mode: one others may use is not written to.
+        check_private_dir(dir)?;
         let jwks: Value = serde_json::from_slice(body)
             .map_err(|e| Error::new(ErrorKind::Other, format!("the key set: {e}")))?;
         let cached = Cached {
@@ -210,6 +209,13 @@ impl KeySource {
             .map_err(|e| Error::new(ErrorKind::Other, format!("the key set: {e}")))?;
         Replacement::begin(path, "signing key cache file")?.commit(&bytes, "signing key cache file")
     }
+}
+
+/// Refuses a cache directory that group or others may use, or that another user owns.
+fn check_private_dir(dir: &Path) -> Result<(), Error> {
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| crate::files::io_error(format!("cannot read {}", dir.display()), &e))?;
+    check_private(dir, &meta, "signing key cache directory")
 }
 
 /// One GET of `url`: the body of a 200 answer, else the error of its status.
@@ -338,6 +344,12 @@ mod tests {
             let path = a.cache_path().unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
             assert_eq!(a.cached().unwrap_err().kind(), ErrorKind::Usage);
+            // A directory others may read is neither read nor written.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let jwks = dir.path().join("jwks");
+            std::fs::set_permissions(&jwks, std::fs::Permissions::from_mode(0o755)).unwrap();
+            assert_eq!(a.cached().unwrap_err().kind(), ErrorKind::Usage);
+            assert!(b.save(&b.cache_path().unwrap(), body, 43).is_err());
         }
     }
 }
