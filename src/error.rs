@@ -62,6 +62,8 @@ pub enum Operation {
     Inspect,
     /// An identity pool's GetId, GetCredentialsForIdentity.
     Identity,
+    /// The user pool's signing keys (`.well-known/jwks.json`), to verify a token.
+    SigningKeys,
 }
 
 impl Operation {

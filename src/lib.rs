@@ -53,6 +53,7 @@ pub mod sink;
 pub mod store;
 pub mod text;
 pub mod tokens;
+pub mod verify;
 
 pub use api::connection::Connection;
 pub use api::plan::{Plan, RefreshOptions, Source, plan};

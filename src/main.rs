@@ -68,6 +68,7 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::ForgetDevice(args) => commands::forget_device::run(*args, ctx),
         Command::Logout(args) => commands::logout::run(*args, ctx),
         Command::AwsCredentials(args) => commands::aws_credentials::run(*args, ctx),
+        Command::Verify(args) => commands::verify::run(*args, ctx),
     }
 }
 

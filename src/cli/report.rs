@@ -89,7 +89,7 @@ pub fn human(d: &Diagnosis, verbose: bool) -> String {
 
 /// Appends `text` wrapped at whitespace (line breaks included) to WIDTH columns: the first line after `first`, the rest
 /// after `rest`. Words longer than a line stay whole.
-fn push_wrapped(out: &mut String, text: &str, first: &str, rest: &str) {
+pub fn push_wrapped(out: &mut String, text: &str, first: &str, rest: &str) {
     let mut line = first.to_string();
     let mut empty = true;
     for word in text.split_whitespace() {

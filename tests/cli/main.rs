@@ -32,4 +32,6 @@ mod store_moto;
 mod store_stub;
 mod store_usage;
 mod usage;
+mod verify_moto;
+mod verify_stub;
 mod watch_stub;

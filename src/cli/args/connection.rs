@@ -27,7 +27,7 @@ pub struct ConnectionArgs {
 /// The timeout when --timeout is absent, in seconds.
 pub const DEFAULT_TIMEOUT: f64 = 10.0;
 
-fn parse_timeout(s: &str) -> Result<f64, String> {
+pub(super) fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 3600.0 => Ok(t),
         _ => Err("expected a number of seconds, more than 0 and at most 3600".into()),

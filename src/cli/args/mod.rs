@@ -12,12 +12,14 @@ mod refresh_token;
 mod session;
 mod subcommands;
 mod user;
+mod verify;
 
 pub use api::Api;
 pub use aws_credentials::{AwsCredentialsArgs, AwsOutputFormat};
 pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
 pub use subcommands::*;
+pub use verify::{TokenUseArg, VerifyArgs, VerifyFormat};
 
 use clap::{Parser, Subcommand};
 
@@ -164,6 +166,19 @@ pub enum Command {
     ///   credential_process = cognito-refresh aws-credentials --profile dev
     #[command(verbatim_doc_comment)]
     AwsCredentials(Box<AwsCredentialsArgs>),
+    /// Check an access or ID token as an API would, and say why an API answers 401: the
+    /// signature (with the user pool's keys), the issuer, the token use, the app client, the
+    /// expiry and the scopes, one line each. Exits 0 when valid, 3 when not.
+    ///
+    /// The token comes from --token-file, the profile's store (--profile, --id), or standard
+    /// input. Only the user pool's public signing keys are fetched (and cached); the token is
+    /// sent nowhere.
+    ///
+    /// Example:
+    ///   cognito-refresh token --profile dev | cognito-refresh verify \
+    ///     --user-pool-id eu-west-1_AbC123 --client-id 4f1example --scope orders/read
+    #[command(verbatim_doc_comment)]
+    Verify(Box<VerifyArgs>),
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod profiles;
 pub mod refresh;
 pub mod store;
 pub mod token;
+pub mod verify;
 pub mod watch;
 
 pub use crate::cli::ctx::Ctx;

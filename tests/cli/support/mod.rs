@@ -2,6 +2,7 @@
 
 pub mod cognito_local;
 pub mod cognito_stub;
+pub mod jwks;
 pub mod jwt;
 pub mod moto;
 pub mod net;
