@@ -370,6 +370,41 @@ fn read_secret_file(path: &Path) -> io::Result<SecretString> {
 /// A literal client secret is never written.
 pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, Error> {
     check_profile_name(name)?;
+    edit(path, &mut |current, profiles| {
+        if current.profiles.contains_key(name) {
+            return Ok(false);
+        }
+        profiles.insert(name, toml_edit::Item::Table(profile_table(profile)));
+        Ok(true)
+    })
+}
+
+/// Sets string keys of an existing profile (`api = "oauth2"`, `domain = ...`), keeping the
+/// rest of the file as it was. Returns `false`, changing nothing, when the profile already
+/// has these values, or is not in the file.
+pub fn set_profile_keys(path: &Path, name: &str, keys: &[(&str, &str)]) -> Result<bool, Error> {
+    check_profile_name(name)?;
+    edit(path, &mut |_, profiles| {
+        let Some(table) = profiles.get_mut(name).and_then(|t| t.as_table_like_mut()) else {
+            return Ok(false);
+        };
+        let mut changed = false;
+        for (key, value) in keys {
+            if table.get(key).and_then(|v| v.as_str()) != Some(*value) {
+                table.insert(key, toml_edit::value(*value));
+                changed = true;
+            }
+        }
+        Ok(changed)
+    })
+}
+
+/// Changes the config file's `profiles` table with `change`, under the config lock, and
+/// replaces the file when `change` says it changed something.
+fn edit(
+    path: &Path,
+    change: &mut dyn FnMut(&ConfigFile, &mut toml_edit::Table) -> Result<bool, Error>,
+) -> Result<bool, Error> {
     // Write through a symbolic link (a dotfiles manager's, say) to the file it names.
     let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = match path.parent() {
@@ -391,9 +426,6 @@ pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, E
     let text = read_text(&path)?.map(|(t, _)| t).unwrap_or_default();
     // The file must be valid before it is changed: never rewrite what could not be read.
     let current = parse(&text, &path)?;
-    if current.profiles.contains_key(name) {
-        return Ok(false);
-    }
     let mut doc: toml_edit::DocumentMut = text
         .parse()
         .map_err(|_| Error::usage(format!("config file {}: cannot be edited", path.display())))?;
@@ -411,7 +443,9 @@ pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, E
                 path.display()
             ))
         })?;
-    profiles.insert(name, toml_edit::Item::Table(profile_table(profile)));
+    if !change(&current, profiles)? {
+        return Ok(false);
+    }
     let replacement = Replacement::begin(&path, "config file")?;
     replacement.commit(doc.to_string().as_bytes(), "config file")?;
     Ok(true)

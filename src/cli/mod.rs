@@ -2,6 +2,7 @@
 //! what they print. The library (`cognito_refresh`) never imports from here.
 
 pub mod args;
+pub mod browser;
 pub mod commands;
 pub mod ctx;
 pub mod hints;

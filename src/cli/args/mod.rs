@@ -2,6 +2,7 @@
 //! and flattened into the subcommands that take it; `settings.rs` resolves them.
 
 mod api;
+mod browser;
 mod client;
 mod connection;
 mod parse;
@@ -11,7 +12,8 @@ mod session;
 mod subcommands;
 mod user;
 
-pub use api::Api;
+pub use api::{Api, ApiArgs, ClientMetadataArgs};
+pub use browser::{DEFAULT_BROWSER_WAIT, DEFAULT_REDIRECT_URI};
 pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
 pub use subcommands::*;

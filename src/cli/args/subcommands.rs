@@ -1,6 +1,7 @@
 //! Each subcommand's arguments: the option groups it takes, flattened, and its own options.
 
 use super::api::{ApiArgs, ClientMetadataArgs};
+use super::browser::BrowserArgs;
 use super::client::ClientArgs;
 use super::connection::ConnectionArgs;
 use super::parse::secret;
@@ -231,13 +232,17 @@ pub struct ProfilesArgs {
         "The username to sign in with (an email or phone number where the pool allows) \
          [env: COGNITO_USERNAME]")),
     mut_arg("client_id", |a| a.help("The app client id [env: COGNITO_CLIENT_ID]")),
+    mut_arg("timeout", |a| a.help(
+        "Give up after this many seconds, retries included [default: 10]. With --flow browser: \
+         how long to wait for the sign-in in the browser [default: 300]")),
 )]
 pub struct LoginArgs {
     #[command(flatten)]
     pub username: UsernameArgs,
 
     /// srp: USER_SRP_AUTH, the password proven without being sent (needs --user-pool-id;
-    /// needed for remembered devices). password: USER_PASSWORD_AUTH.
+    /// needed for remembered devices). password: USER_PASSWORD_AUTH. browser: the hosted UI in
+    /// the browser (needs --domain), for federated users and managed login.
     #[arg(long, value_enum, value_name = "FLOW", default_value_t = Flow::Srp)]
     pub flow: Flow,
 
@@ -279,6 +284,9 @@ pub struct LoginArgs {
 
     #[command(flatten)]
     pub metadata: ClientMetadataArgs,
+
+    #[command(flatten)]
+    pub browser: BrowserArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +295,8 @@ pub enum Flow {
     Srp,
     /// USER_PASSWORD_AUTH.
     Password,
+    /// The authorization code grant with PKCE, in the browser.
+    Browser,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
