@@ -379,10 +379,10 @@ fn printable(text: &str) -> String {
 
 fn duration_words(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s >= 60.0 && s % 60.0 == 0.0 {
-        format!("{} minute(s)", s / 60.0)
-    } else {
-        format!("{s} s")
+    match s {
+        60.0 => "1 minute".to_string(),
+        _ if s > 60.0 && s % 60.0 == 0.0 => format!("{} minutes", s / 60.0),
+        _ => format!("{s} s"),
     }
 }
 

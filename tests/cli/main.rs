@@ -15,6 +15,7 @@ mod diagnose_moto;
 mod diagnose_stub;
 mod faults;
 mod fixture;
+mod login_browser;
 mod login_moto;
 mod login_srp_stub;
 mod login_stub;

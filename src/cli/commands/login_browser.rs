@@ -316,9 +316,10 @@ fn signed_in_as(tokens: &cognito_refresh::Tokens) -> String {
 
 fn minutes(d: Duration) -> String {
     let s = d.as_secs_f64();
-    match s >= 60.0 && s % 60.0 == 0.0 {
-        true => format!("{} minute(s)", s / 60.0),
-        false => format!("{s} s"),
+    match s {
+        60.0 => "1 minute".to_string(),
+        _ if s > 60.0 && s % 60.0 == 0.0 => format!("{} minutes", s / 60.0),
+        _ => format!("{s} s"),
     }
 }
 
