@@ -14,13 +14,30 @@ async fn user_allowing(redirect: &str) -> LocalUser {
     cognito_local().user(&[redirect.to_string()]).await
 }
 
-fn redirect_uri() -> String {
+pub fn redirect_uri() -> String {
     format!("http://localhost:{}/callback", free_port())
 }
 
-/// `login --flow browser --no-browser --profile web` for the user's client at cognito-local,
-/// with the profiles' config file and store and nothing else of the environment.
+/// `login --flow browser --profile web` for the user's client at cognito-local, with the
+/// profiles' config file and store and nothing else of the environment.
 fn login(profiles: &Profiles, user: &LocalUser, redirect: &str, extra: &[&str]) -> Command {
+    login_at(
+        profiles,
+        &user.client_id,
+        &cognito_local().endpoint,
+        redirect,
+        extra,
+    )
+}
+
+/// `login --flow browser --profile web` for app client `client_id` at `domain`.
+pub fn login_at(
+    profiles: &Profiles,
+    client_id: &str,
+    domain: &str,
+    redirect: &str,
+    extra: &[&str],
+) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("cognito-refresh"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -30,8 +47,8 @@ fn login(profiles: &Profiles, user: &LocalUser, redirect: &str, extra: &[&str]) 
         .env("COGNITO_REFRESH_CONFIG", profiles.config())
         .env("COGNITO_REFRESH_STORE", profiles.store())
         .args(["login", "--flow", "browser", "--profile", "web"])
-        .args(["--client-id", &user.client_id])
-        .args(["--domain", &cognito_local().endpoint])
+        .args(["--client-id", client_id])
+        .args(["--domain", domain])
         .args(["--redirect-uri", redirect])
         .args(extra);
     cmd
