@@ -736,6 +736,29 @@ mod tests {
     }
 
     #[test]
+    fn setting_keys_of_a_profile_keeps_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mine = "# my notes\n[profiles.web] # the web app\nclient_id = \"c1\"\napi = \"initiate-auth\"\n";
+        fs::write(&path, mine).unwrap();
+        let keys = [("api", "oauth2"), ("domain", "https://auth.example.com")];
+        assert!(set_profile_keys(&path, "web", &keys).unwrap());
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# my notes\n[profiles.web] # the web app\n"),
+            "{text}"
+        );
+        let web = Config::load(&path).unwrap().profiles.remove("web").unwrap();
+        assert_eq!(web.api, Some(RefreshApi::OAuth2));
+        assert_eq!(web.domain.as_deref(), Some("https://auth.example.com"));
+        assert_eq!(web.client_id.as_deref(), Some("c1"));
+        // Already so, or no such profile: nothing changes.
+        assert!(!set_profile_keys(&path, "web", &keys).unwrap());
+        assert!(!set_profile_keys(&path, "other", &keys).unwrap());
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
     fn line_and_column() {
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("ab", 0), (1, 1));

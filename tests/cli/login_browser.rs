@@ -21,16 +21,12 @@ pub fn redirect_uri() -> String {
 /// `login --flow browser --profile web` for the user's client at cognito-local, with the
 /// profiles' config file and store and nothing else of the environment.
 fn login(profiles: &Profiles, user: &LocalUser, redirect: &str, extra: &[&str]) -> Command {
-    login_at(
-        profiles,
-        &user.client_id,
-        &cognito_local().endpoint,
-        redirect,
-        extra,
-    )
+    let domain = &cognito_local().endpoint;
+    let extra = [&["--profile", "web"], extra].concat();
+    login_at(profiles, &user.client_id, domain, redirect, &extra)
 }
 
-/// `login --flow browser --profile web` for app client `client_id` at `domain`.
+/// `login --flow browser` for app client `client_id` at `domain`.
 pub fn login_at(
     profiles: &Profiles,
     client_id: &str,
@@ -46,7 +42,7 @@ pub fn login_at(
         .env("RUST_BACKTRACE", "1")
         .env("COGNITO_REFRESH_CONFIG", profiles.config())
         .env("COGNITO_REFRESH_STORE", profiles.store())
-        .args(["login", "--flow", "browser", "--profile", "web"])
+        .args(["login", "--flow", "browser"])
         .args(["--client-id", client_id])
         .args(["--domain", domain])
         .args(["--redirect-uri", redirect])

@@ -52,7 +52,7 @@ async fn the_code_exchange_proves_the_pkce_verifier_and_sends_the_secret_as_basi
         CLIENT,
         &server.uri(),
         &redirect,
-        &["--no-browser"],
+        &["--profile", "web", "--no-browser"],
     );
     cmd.env("COGNITO_CLIENT_SECRET", SECRET);
     let running = Running::start(cmd);
@@ -101,6 +101,35 @@ async fn the_code_exchange_proves_the_pkce_verifier_and_sends_the_secret_as_basi
 }
 
 #[tokio::test]
+async fn without_a_profile_print_only_prints_the_tokens() {
+    let server = domain("/login").await;
+    let profiles = Profiles::new();
+    let redirect = redirect_uri();
+    // No profile; no display and no BROWSER: the address is printed, nothing is opened.
+    let cmd = login_at(&profiles, CLIENT, &server.uri(), &redirect, &["--print"]);
+    let running = Running::start(cmd);
+    let url = running.authorize_url();
+    assert!(
+        running
+            .stderr()
+            .contains("to sign in, open this address in a browser:")
+    );
+    let state = query(&url, "state").unwrap();
+    let page = http(
+        "GET",
+        &format!("{redirect}?code=c0de&state={state}"),
+        None,
+        None,
+    );
+    assert!(page.body.contains("Signed in as alice."), "{}", page.body);
+    let (status, out, err) = running.finish(Duration::from_secs(30));
+    assert!(status.success(), "{err}");
+    let tokens: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(tokens["refresh_token"], "the-new-refresh-token");
+    assert!(!profiles.config().exists() && !profiles.store().exists());
+}
+
+#[tokio::test]
 async fn cognitos_redirect_mismatch_page_is_a_misconfigured_client() {
     let server = domain("/error?error=redirect_mismatch&client_id=4f1example").await;
     let profiles = Profiles::new();
@@ -110,7 +139,7 @@ async fn cognitos_redirect_mismatch_page_is_a_misconfigured_client() {
         CLIENT,
         &server.uri(),
         &redirect,
-        &["--no-browser"],
+        &["--profile", "web", "--no-browser"],
     )
     .output()
     .unwrap();

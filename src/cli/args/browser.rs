@@ -35,8 +35,8 @@ pub struct BrowserArgs {
     #[arg(long, value_name = "NAME")]
     pub identity_provider: Option<String>,
 
-    /// Do not open a browser (--flow browser): print the address to open, on this machine or
-    /// another one whose browser can reach the redirect URI.
+    /// Do not open a browser (--flow browser): print the address to open. A browser on
+    /// another machine needs the redirect URI's port forwarded to this one (ssh -L).
     #[arg(long)]
     pub no_browser: bool,
 }
