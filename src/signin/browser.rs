@@ -91,12 +91,13 @@ impl BrowserSignIn {
                 // ::1 beside 127.0.0.1 is a convenience: a host without IPv6 does without it.
                 Err(_) if i > 0 => {}
                 Err(e) => {
-                    let why = match e.kind() {
-                        std::io::ErrorKind::AddrInUse => {
+                    let (why, source) = match e.kind() {
+                        std::io::ErrorKind::AddrInUse => (
                             "the port is in use (another sign-in waiting, or another program)"
-                                .to_string()
-                        }
-                        _ => e.to_string(),
+                                .to_string(),
+                            None,
+                        ),
+                        _ => (e.to_string(), Some(e)),
                     };
                     return Err(Error::local(
                         ErrorKind::Usage,
@@ -104,7 +105,7 @@ impl BrowserSignIn {
                             "cannot listen on {at} for the browser's redirect to {}: {why}",
                             self.redirect_uri
                         ),
-                        Some(e),
+                        source,
                     ));
                 }
             }
