@@ -246,7 +246,7 @@ async fn an_error_redirect_ends_the_sign_in_with_its_error() {
     let redirect = redirect_uri();
     let user = user_allowing(&redirect).await;
     let profiles = Profiles::new();
-    let running = Running::start(login(&profiles, &user, &redirect, &["--no-browser"]));
+    let running = Running::start(login(&profiles, &user, &redirect, &["--no-browser", "-q"]));
     let url = running.authorize_url();
     let state = query(&url, "state").unwrap();
     // What Cognito sends when the user cancels at a federated provider.
@@ -277,6 +277,8 @@ async fn an_error_redirect_ends_the_sign_in_with_its_error() {
         err.contains("the sign-in in the browser failed: access_denied: User cancelled"),
         "{err}"
     );
+    // -q drops the notices, never the address: without it there is no sign-in.
+    assert!(!err.contains("waiting for the sign-in"), "{err}");
     assert!(!profiles.store_file("web").exists());
 }
 
