@@ -377,6 +377,41 @@ fn read_secret_file(path: &Path) -> io::Result<SecretString> {
 /// A literal client secret is never written.
 pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, Error> {
     check_profile_name(name)?;
+    edit(path, &mut |current, profiles| {
+        if current.profiles.contains_key(name) {
+            return Ok(false);
+        }
+        profiles.insert(name, toml_edit::Item::Table(profile_table(profile)));
+        Ok(true)
+    })
+}
+
+/// Sets string keys of an existing profile (`api = "oauth2"`, `domain = ...`), keeping the
+/// rest of the file as it was. Returns `false`, changing nothing, when the profile already
+/// has these values, or is not in the file.
+pub fn set_profile_keys(path: &Path, name: &str, keys: &[(&str, &str)]) -> Result<bool, Error> {
+    check_profile_name(name)?;
+    edit(path, &mut |_, profiles| {
+        let Some(table) = profiles.get_mut(name).and_then(|t| t.as_table_like_mut()) else {
+            return Ok(false);
+        };
+        let mut changed = false;
+        for (key, value) in keys {
+            if table.get(key).and_then(|v| v.as_str()) != Some(*value) {
+                table.insert(key, toml_edit::value(*value));
+                changed = true;
+            }
+        }
+        Ok(changed)
+    })
+}
+
+/// Changes the config file's `profiles` table with `change`, under the config lock, and
+/// replaces the file when `change` says it changed something.
+fn edit(
+    path: &Path,
+    change: &mut dyn FnMut(&ConfigFile, &mut toml_edit::Table) -> Result<bool, Error>,
+) -> Result<bool, Error> {
     // Write through a symbolic link (a dotfiles manager's, say) to the file it names.
     let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = match path.parent() {
@@ -398,9 +433,6 @@ pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, E
     let text = read_text(&path)?.map(|(t, _)| t).unwrap_or_default();
     // The file must be valid before it is changed: never rewrite what could not be read.
     let current = parse(&text, &path)?;
-    if current.profiles.contains_key(name) {
-        return Ok(false);
-    }
     let mut doc: toml_edit::DocumentMut = text
         .parse()
         .map_err(|_| Error::usage(format!("config file {}: cannot be edited", path.display())))?;
@@ -418,7 +450,9 @@ pub fn add_profile(path: &Path, name: &str, profile: &Profile) -> Result<bool, E
                 path.display()
             ))
         })?;
-    profiles.insert(name, toml_edit::Item::Table(profile_table(profile)));
+    if !change(&current, profiles)? {
+        return Ok(false);
+    }
     let replacement = Replacement::begin(&path, "config file")?;
     replacement.commit(doc.to_string().as_bytes(), "config file")?;
     Ok(true)
@@ -709,6 +743,29 @@ mod tests {
         fs::write(&path, "[profiles.dev\n").unwrap();
         assert!(add_profile(&path, "x", &new).is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "[profiles.dev\n");
+    }
+
+    #[test]
+    fn setting_keys_of_a_profile_keeps_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mine = "# my notes\n[profiles.web] # the web app\nclient_id = \"c1\"\napi = \"initiate-auth\"\n";
+        fs::write(&path, mine).unwrap();
+        let keys = [("api", "oauth2"), ("domain", "https://auth.example.com")];
+        assert!(set_profile_keys(&path, "web", &keys).unwrap());
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# my notes\n[profiles.web] # the web app\n"),
+            "{text}"
+        );
+        let web = Config::load(&path).unwrap().profiles.remove("web").unwrap();
+        assert_eq!(web.api, Some(RefreshApi::OAuth2));
+        assert_eq!(web.domain.as_deref(), Some("https://auth.example.com"));
+        assert_eq!(web.client_id.as_deref(), Some("c1"));
+        // Already so, or no such profile: nothing changes.
+        assert!(!set_profile_keys(&path, "web", &keys).unwrap());
+        assert!(!set_profile_keys(&path, "other", &keys).unwrap());
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The refresh APIs: one [`Plan`] for the three of them, and one way to run it.
 
+pub mod authorization_code;
 pub mod classify;
 pub mod cognito;
 pub mod connection;

@@ -66,7 +66,7 @@ pub fn token_url(domain: &str) -> Result<Url, Error> {
 
 /// The ID token, which Cognito's token endpoint returns beside the standard fields.
 #[derive(Clone, Serialize, Deserialize)]
-struct IdToken {
+pub(crate) struct IdToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_token: Option<String>,
 }
@@ -79,8 +79,8 @@ impl fmt::Debug for IdToken {
 
 impl ExtraTokenFields for IdToken {}
 
-type TokenResponseWithId = StandardTokenResponse<IdToken, BasicTokenType>;
-type TokenClient = Client<
+pub(crate) type TokenResponseWithId = StandardTokenResponse<IdToken, BasicTokenType>;
+pub(crate) type TokenClient = Client<
     BasicErrorResponse,
     TokenResponseWithId,
     BasicTokenIntrospectionResponse,
@@ -106,14 +106,49 @@ pub struct OAuth2Request<'a> {
     pub max_attempts: u32,
 }
 
+/// What a call to the token endpoint sent, for classifying its failure: never shown, only
+/// scrubbed from what the server says.
+pub(crate) struct Call<'a> {
+    pub token_url: &'a Url,
+    pub client_id: &'a str,
+    pub client_secret: Option<&'a SecretString>,
+    /// The secrets the request carried besides the client secret (a refresh token, a code).
+    pub secrets: Vec<&'a SecretString>,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl OAuth2Request<'_> {
+    fn call(&self) -> Call<'_> {
+        Call {
+            token_url: self.token_url,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            secrets: vec![self.refresh_token],
+            timeout: self.timeout,
+            max_attempts: self.max_attempts,
+        }
+    }
+}
+
+/// A client of the token endpoint at `token_url`, with the client secret when there is one.
+pub(crate) fn token_client(
+    token_url: &Url,
+    client_id: &str,
+    client_secret: Option<&SecretString>,
+) -> TokenClient {
+    let mut client: TokenClient = Client::new(ClientId::new(client_id.to_string()))
+        .set_token_uri(TokenUrl::from_url(connect_url(token_url)));
+    if let Some(secret) = client_secret {
+        client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+    }
+    client
+}
+
 /// Refreshes at the token endpoint and returns the tokens; a rotated refresh token comes back
 /// in [`Tokens::refresh_token`].
 pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
-    let mut client: TokenClient = Client::new(ClientId::new(request.client_id.to_string()))
-        .set_token_uri(TokenUrl::from_url(connect_url(request.token_url)));
-    if let Some(secret) = request.client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
-    }
+    let client = token_client(request.token_url, request.client_id, request.client_secret);
     let http = Http::new(request.timeout, &connect_url(request.token_url));
     let refresh_token = RefreshToken::new(request.refresh_token.expose_secret().to_string());
     let attempts = request.max_attempts.max(1);
@@ -138,7 +173,7 @@ pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
                     });
                 }
                 Err(e) => {
-                    let error = classify(e, status, request_id, request);
+                    let error = classify(e, status, request_id, &request.call());
                     if error.kind() != ErrorKind::Transient || attempt >= attempts {
                         return Err(error);
                     }
@@ -161,7 +196,7 @@ pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
     }
 }
 
-fn tokens(response: &TokenResponseWithId) -> Tokens {
+pub(crate) fn tokens(response: &TokenResponseWithId) -> Tokens {
     Tokens {
         access_token: SecretString::from(response.access_token().secret().clone()),
         id_token: response
@@ -189,13 +224,13 @@ fn tokens(response: &TokenResponseWithId) -> Tokens {
 /// The token endpoint's `{"error": ...}` and other failures, classified. Nothing the server
 /// sent besides the error code and description is quoted: a body that is not an error response
 /// may hold tokens.
-fn classify(
+pub(crate) fn classify(
     e: RequestTokenError<HttpError, BasicErrorResponse>,
     status: Option<u16>,
     request_id: Option<String>,
-    request: &OAuth2Request<'_>,
+    request: &Call<'_>,
 ) -> Error {
-    let mut secrets = vec![request.refresh_token.expose_secret()];
+    let mut secrets: Vec<&str> = request.secrets.iter().map(|s| s.expose_secret()).collect();
     secrets.extend(request.client_secret.map(|s| s.expose_secret()));
     let scrub = |text: &str| super::classify::scrub(text, secrets.iter().copied());
     let endpoint = Endpoint {
@@ -256,7 +291,7 @@ fn classify(
 
 /// A transport failure, without anything the request carried.
 #[derive(Debug)]
-struct HttpError {
+pub(crate) struct HttpError {
     timeout: bool,
     /// The answer went past the cap on its size.
     too_large: bool,
@@ -272,7 +307,7 @@ impl fmt::Display for HttpError {
 impl std::error::Error for HttpError {}
 
 /// The AWS SDK's HTTP client, as the `oauth2` crate's HTTP client.
-struct Http {
+pub(crate) struct Http {
     connector: Connector,
     /// The status of the last answer, for errors the `oauth2` crate reports without it.
     status: AtomicU16,
@@ -281,7 +316,7 @@ struct Http {
 }
 
 impl Http {
-    fn new(timeout: Duration, url: &Url) -> Self {
+    pub(crate) fn new(timeout: Duration, url: &Url) -> Self {
         let settings = HttpConnectorSettings::builder()
             .connect_timeout(timeout.min(Duration::from_millis(3100)))
             .read_timeout(timeout)
@@ -294,11 +329,11 @@ impl Http {
         }
     }
 
-    fn last_status(&self) -> Option<u16> {
+    pub(crate) fn last_status(&self) -> Option<u16> {
         Some(self.status.load(Ordering::Relaxed)).filter(|s| *s != 0)
     }
 
-    fn last_request_id(&self) -> Option<String> {
+    pub(crate) fn last_request_id(&self) -> Option<String> {
         self.request_id.lock().ok()?.clone()
     }
 

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod aws;
+pub mod browser;
 pub mod commands;
 pub mod ctx;
 pub mod hints;

@@ -6,6 +6,7 @@
 //! (the password, a new password, an MFA code, a choice of MFA) is asked through a [`Prompter`]
 //! the caller supplies.
 
+pub mod browser;
 mod challenges;
 mod devices;
 mod questions;

@@ -18,6 +18,8 @@ mod diagnose_moto;
 mod diagnose_stub;
 mod faults;
 mod fixture;
+mod login_browser;
+mod login_browser_stub;
 mod login_moto;
 mod login_srp_stub;
 mod login_stub;

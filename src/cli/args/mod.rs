@@ -3,6 +3,7 @@
 
 mod api;
 mod aws_credentials;
+mod browser;
 mod client;
 mod connection;
 mod identity;
@@ -14,8 +15,9 @@ mod subcommands;
 mod user;
 mod verify;
 
-pub use api::Api;
+pub use api::{Api, ApiArgs, AwsProfileArgs, ClientMetadataArgs};
 pub use aws_credentials::{AwsCredentialsArgs, AwsOutputFormat};
+pub use browser::{DEFAULT_BROWSER_WAIT, DEFAULT_REDIRECT_URI};
 pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
 pub use subcommands::*;
@@ -126,7 +128,8 @@ pub enum Command {
     Profiles(ProfilesArgs),
 
     /// Sign in with a username and password: USER_SRP_AUTH (the password never leaves this
-    /// machine) or USER_PASSWORD_AUTH, answering MFA and new-password challenges.
+    /// machine) or USER_PASSWORD_AUTH, answering MFA and new-password challenges; or, with
+    /// --flow browser, through the hosted UI in the browser.
     ///
     /// The password comes from --password-file, COGNITO_PASSWORD, or a prompt that does not
     /// echo when standard input is a terminal; never from an argument.
@@ -134,9 +137,15 @@ pub enum Command {
     /// The tokens go into the profile's token store; --print also prints them. With
     /// --remember-device the device is confirmed, and later sign-ins answer the device challenge.
     ///
-    /// Example:
+    /// --flow browser (federated users, managed login): the authorization code grant with PKCE
+    /// at --domain, redirected to a listener on this machine (--redirect-uri, which the app
+    /// client must allow); the profile then refreshes at the domain's token endpoint.
+    ///
+    /// Examples:
     ///   cognito-refresh login --profile dev --client-id 4f1example \
     ///     --user-pool-id eu-west-1_AbC123 --username alice --remember-device
+    ///   cognito-refresh login --profile web --flow browser --client-id 4f1example \
+    ///     --domain https://myapp.auth.eu-west-1.amazoncognito.com
     #[command(verbatim_doc_comment)]
     Login(Box<LoginArgs>),
 

@@ -1,6 +1,7 @@
 //! Each subcommand's arguments: the option groups it takes, flattened, and its own options.
 
 use super::api::{ApiArgs, AwsProfileArgs, ClientMetadataArgs};
+use super::browser::BrowserArgs;
 use super::client::ClientArgs;
 use super::connection::ConnectionArgs;
 use super::identity::{ExecAwsArgs, IdentityArgs};
@@ -270,6 +271,9 @@ pub struct ProfilesArgs {
         "The username to sign in with (an email or phone number where the pool allows) \
          [env: COGNITO_USERNAME]")),
     mut_arg("client_id", |a| a.help("The app client id [env: COGNITO_CLIENT_ID]")),
+    mut_arg("timeout", |a| a.help(
+        "Give up after this many seconds, retries included [default: 10]. With --flow browser: \
+         how long to wait for the sign-in in the browser [default: 300]")),
 )]
 pub struct LoginArgs {
     #[command(flatten)]
@@ -278,7 +282,8 @@ pub struct LoginArgs {
     /// srp: USER_SRP_AUTH, the password proven without being sent (needs --user-pool-id;
     /// needed for remembered devices). password: USER_PASSWORD_AUTH. admin-password:
     /// ADMIN_USER_PASSWORD_AUTH through the admin API, signed with AWS credentials (needs
-    /// --user-pool-id; for backends).
+    /// --user-pool-id; for backends). browser: the hosted UI in the browser (needs --domain),
+    /// for federated users and managed login.
     #[arg(long, value_enum, value_name = "FLOW", default_value_t = Flow::Srp)]
     pub flow: Flow,
 
@@ -323,6 +328,9 @@ pub struct LoginArgs {
 
     #[command(flatten)]
     pub aws: AwsProfileArgs,
+
+    #[command(flatten)]
+    pub browser: BrowserArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,6 +341,8 @@ pub enum Flow {
     Password,
     /// ADMIN_USER_PASSWORD_AUTH (AdminInitiateAuth), signed with AWS credentials.
     AdminPassword,
+    /// The authorization code grant with PKCE, in the browser.
+    Browser,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,7 +23,7 @@ const EXEC_MARKER: &str = "COGNITO_REFRESH_EXEC";
 /// Variables the tool reads long-lived secrets from (besides a profile's `client_secret_env`):
 /// the command does not get them, unless `--pass-env` names them. It gets the access and ID
 /// tokens, which expire within the hour, instead.
-const SECRET_VARIABLES: [&str; 5] = [
+pub const SECRET_VARIABLES: [&str; 5] = [
     "COGNITO_REFRESH_TOKEN",
     "COGNITO_CLIENT_SECRET",
     "COGNITO_PASSWORD",

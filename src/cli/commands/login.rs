@@ -16,6 +16,10 @@ use std::path::Path;
 use std::time::Duration;
 
 pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
+    if args.flow == Flow::Browser {
+        return super::login_browser::run(args, ctx);
+    }
+    super::login_browser::refuse_sign_in_options(&args)?;
     let log = &ctx.log;
     let mut chosen = profile::choose(&ctx.profile)?;
     if chosen.is_none() {
@@ -92,7 +96,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
             .unwrap_or(false);
     let flow = match args.flow {
         Flow::Srp => signin::Flow::Srp,
-        Flow::Password => signin::Flow::Password,
+        Flow::Password | Flow::Browser => signin::Flow::Password,
         Flow::AdminPassword => signin::Flow::AdminPassword,
     };
     if remember && flow != signin::Flow::Srp {

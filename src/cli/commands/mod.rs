@@ -6,6 +6,7 @@ pub mod diagnose;
 pub mod exec;
 pub mod forget_device;
 pub mod login;
+pub mod login_browser;
 pub mod logout;
 pub mod profiles;
 pub mod refresh;

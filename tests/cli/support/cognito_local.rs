@@ -134,6 +134,28 @@ impl CognitoLocal {
 
     /// A new pool with a public client, and a user signed in with USER_PASSWORD_AUTH.
     pub async fn session(&self) -> LocalSession {
+        let user = self.user(&[]).await;
+        let result = self
+            .admin()
+            .initiate_auth()
+            .client_id(&user.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", &user.username)
+            .auth_parameters("PASSWORD", &user.password)
+            .send()
+            .await
+            .expect("InitiateAuth")
+            .authentication_result
+            .expect("tokens");
+        LocalSession {
+            client_id: user.client_id,
+            refresh_token: result.refresh_token.expect("a refresh token"),
+        }
+    }
+
+    /// A new pool with a public client that allows these redirect URIs (its callback URLs, for
+    /// the hosted UI's sign-in), and a user with a permanent password.
+    pub async fn user(&self, callback_urls: &[String]) -> LocalUser {
         let admin = self.admin();
         let pool = admin
             .create_user_pool()
@@ -148,6 +170,7 @@ impl CognitoLocal {
             .create_user_pool_client()
             .user_pool_id(&pool)
             .client_name("cli")
+            .set_callback_urls(Some(callback_urls.to_vec()).filter(|u| !u.is_empty()))
             .send()
             .await
             .expect("CreateUserPoolClient")
@@ -175,22 +198,20 @@ impl CognitoLocal {
             .send()
             .await
             .expect("AdminSetUserPassword");
-        let result = admin
-            .initiate_auth()
-            .client_id(&client_id)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", &username)
-            .auth_parameters("PASSWORD", &password)
-            .send()
-            .await
-            .expect("InitiateAuth")
-            .authentication_result
-            .expect("tokens");
-        LocalSession {
+        LocalUser {
             client_id,
-            refresh_token: result.refresh_token.expect("a refresh token"),
+            username,
+            password,
         }
     }
+}
+
+/// A user of a new pool, and its app client.
+#[derive(Debug, Clone)]
+pub struct LocalUser {
+    pub client_id: String,
+    pub username: String,
+    pub password: String,
 }
 
 /// `http://127.0.0.1:PORT` from the line "... Cognito Local running on http://127.0.0.1:PORT".

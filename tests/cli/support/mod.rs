@@ -1,5 +1,6 @@
 //! Shared test support for the integration-test crate.
 
+pub mod browser;
 pub mod cognito_local;
 pub mod cognito_stub;
 pub mod jwks;
