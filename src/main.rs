@@ -30,6 +30,7 @@ fn main() -> ExitCode {
 
 fn real_main() -> ExitCode {
     test_panic();
+    commands::completions::complete_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -66,6 +67,8 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Login(args) => commands::login::run(*args, ctx),
         Command::ForgetDevice(args) => commands::forget_device::run(*args, ctx),
         Command::Logout(args) => commands::logout::run(*args, ctx),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     }
 }
 

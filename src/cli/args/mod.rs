@@ -2,8 +2,10 @@
 //! and flattened into the subcommands that take it; `settings.rs` resolves them.
 
 mod api;
+mod candidates;
 mod client;
 mod connection;
+mod generate;
 mod parse;
 mod profile;
 mod refresh_token;
@@ -13,6 +15,7 @@ mod user;
 
 pub use api::Api;
 pub use connection::DEFAULT_TIMEOUT;
+pub use generate::{CompletionsArgs, ManArgs, Shell};
 pub use profile::ProfileArgs;
 pub use subcommands::*;
 
@@ -134,6 +137,26 @@ pub enum Command {
     ///   cognito-refresh logout --profile dev
     #[command(verbatim_doc_comment)]
     Logout(Box<LogoutArgs>),
+
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    ///
+    /// The script asks cognito-refresh (found on PATH) for the candidates as you type, so
+    /// profile names complete from the config file (--config, COGNITO_REFRESH_CONFIG or the
+    /// default).
+    ///
+    /// Examples:
+    ///   cognito-refresh completions bash > ~/.local/share/bash-completion/completions/cognito-refresh
+    ///   cognito-refresh completions zsh > "${fpath[1]}/_cognito-refresh"
+    ///   cognito-refresh completions fish > ~/.config/fish/completions/cognito-refresh.fish
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff), or write one page per command with --dir.
+    ///
+    /// Example:
+    ///   cognito-refresh man --dir ~/.local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man(ManArgs),
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! One module per subcommand: each resolves its settings, calls the library, and prints.
 
+pub mod completions;
 pub mod decode;
 pub mod diagnose;
 pub mod exec;
 pub mod forget_device;
 pub mod login;
 pub mod logout;
+pub mod man;
 pub mod profiles;
 pub mod refresh;
 pub mod store;
