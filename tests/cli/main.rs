@@ -21,6 +21,7 @@ mod login_srp_stub;
 mod login_stub;
 mod net;
 mod oauth2;
+mod package;
 mod refresh_moto;
 mod refresh_stub;
 mod regression;
