@@ -8,6 +8,7 @@
 mod support;
 mod util;
 
+mod action;
 mod bad_input;
 mod ci_workflow;
 mod completions;
