@@ -17,6 +17,7 @@ mod diagnose_moto;
 mod diagnose_stub;
 mod faults;
 mod fixture;
+mod json_outputs;
 mod login_moto;
 mod login_srp_stub;
 mod login_stub;
