@@ -232,7 +232,7 @@ impl Runner {
 /// Serves the packaged archive and its sum where the action looks for release `v{version}`;
 /// `sum` replaces the sum file's text when given.
 async fn releases(sum: Option<&str>) -> MockServer {
-    let (_, archive) = packaged();
+    let archive = &packaged().archive;
     let name = archive.file_name().unwrap().to_str().unwrap().to_owned();
     let server = MockServer::start().await;
     let dir = format!("/v{}", env!("CARGO_PKG_VERSION"));
@@ -353,8 +353,7 @@ async fn action_exports_tokens_and_masks_the_secret_and_the_rotated_token() {
 
 #[tokio::test]
 async fn action_installs_nothing_when_the_sum_does_not_match() {
-    let (_, archive) = packaged();
-    let name = archive.file_name().unwrap().to_str().unwrap();
+    let name = packaged().archive.file_name().unwrap().to_str().unwrap();
     let downloads = releases(Some(&format!("{}  {name}\n", "0".repeat(64)))).await;
     let runner = Runner::new();
     let ok = runner.run(
@@ -395,7 +394,7 @@ async fn action_builds_with_cargo_install_when_no_release_matches() {
              while [ \"$1\" != --root ]; do shift; done\n\
              mkdir -p \"$2/bin\" && cp '{}' \"$2/bin/cognito-refresh\"\n",
             record.display(),
-            assert_cmd::cargo::cargo_bin("cognito-refresh").display()
+            packaged().binary.display()
         ),
     )
     .unwrap();

@@ -25,23 +25,41 @@ pub fn archive_target() -> String {
     }
 }
 
-/// The archive scripts/package assembles with the binary under test for `archive_target()`,
-/// made once for the tests that read it: the directory it is in, and its path.
-pub fn packaged() -> &'static (tempfile::TempDir, PathBuf) {
-    static PACKAGED: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+/// The archive scripts/package assembles for `archive_target()`, made once for the tests that
+/// read it.
+#[derive(Debug)]
+pub struct Packaged {
+    _dir: tempfile::TempDir,
+    /// The archive (its sum beside it).
+    pub archive: PathBuf,
+    /// The binary it holds: the binary under test, without its debug information (which makes
+    /// a debug build some 240 MB, and each copy of it one more).
+    pub binary: PathBuf,
+}
+
+pub fn packaged() -> &'static Packaged {
+    static PACKAGED: OnceLock<Packaged> = OnceLock::new();
     PACKAGED.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap();
-        let binary = assert_cmd::cargo::cargo_bin("cognito-refresh");
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("bin").join("cognito-refresh");
+        std::fs::create_dir(binary.parent().unwrap()).unwrap();
+        std::fs::copy(assert_cmd::cargo::cargo_bin("cognito-refresh"), &binary).unwrap();
+        let strip = Command::new("strip").arg(&binary).output().unwrap();
+        assert!(strip.status.success(), "{strip:?}");
         let result = Command::new(repo().join("scripts/package"))
             .arg(archive_target())
             .arg(&binary)
-            .env("PACKAGE_OUT", out.path())
+            .env("PACKAGE_OUT", dir.path().join("dist"))
             .env_remove("COGNITO_REFRESH_GENERATOR")
             .output()
             .unwrap();
         assert!(result.status.success(), "{result:?}");
         let archive = PathBuf::from(String::from_utf8(result.stdout).unwrap().trim());
-        (out, archive)
+        Packaged {
+            _dir: dir,
+            archive,
+            binary,
+        }
     })
 }
 
@@ -59,15 +77,16 @@ fn binstall(key: &str) -> String {
 
 #[test]
 fn the_release_archive_holds_binary_docs_completions_and_man_pages() {
-    let (out, archive) = packaged();
+    let archive = &packaged().archive;
+    let out = archive.parent().unwrap();
     let target = archive_target();
     let stem = format!("cognito-refresh-{}-{target}", version());
-    assert_eq!(*archive, out.path().join(format!("{stem}.tar.gz")));
+    assert_eq!(*archive, out.join(format!("{stem}.tar.gz")));
 
     // Its checksum file is what `sha256sum -c` verifies.
     let check = Command::new("sha256sum")
         .args(["-c", &format!("{stem}.tar.gz.sha256")])
-        .current_dir(out.path())
+        .current_dir(out)
         .output()
         .unwrap();
     assert!(check.status.success(), "{check:?}");
