@@ -30,6 +30,7 @@ fn main() -> ExitCode {
 
 fn real_main() -> ExitCode {
     test_panic();
+    commands::completions::complete_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -69,6 +70,8 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Logout(args) => commands::logout::run(*args, ctx),
         Command::AwsCredentials(args) => commands::aws_credentials::run(*args, ctx),
         Command::Verify(args) => commands::verify::run(*args, ctx),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     }
 }
 

@@ -128,3 +128,108 @@ fn workflow_builds_and_tests_with_the_declared_rust_version() {
          runs scripts/test with it as root: {jobs:?}"
     );
 }
+
+/// Every `uses:` of the workflows and of the Action names its action by a full commit (a tag
+/// can be moved to other code), or a local path.
+#[test]
+fn every_action_used_is_pinned_by_commit() {
+    let dir = repo().join(".github/workflows");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.push(repo().join("action.yml"));
+    let mut seen = 0;
+    for file in files.iter().filter(|f| f.exists()) {
+        for line in code_lines(&read(file)) {
+            let Some(used) = line
+                .strip_prefix("- uses: ")
+                .or_else(|| line.strip_prefix("uses: "))
+            else {
+                continue;
+            };
+            seen += 1;
+            let used = used.split_whitespace().next().unwrap();
+            if used.starts_with("./") {
+                continue;
+            }
+            let commit = used.rsplit_once('@').map(|(_, c)| c).unwrap_or("");
+            assert!(
+                commit.len() == 40 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+                "{}: `{line}` is not pinned by commit",
+                file.display()
+            );
+        }
+    }
+    assert!(seen > 0);
+}
+
+/// The release workflow builds each target the README and Cargo.toml's binstall metadata
+/// promise, on a version tag, and assembles the archives with scripts/package.
+#[test]
+fn release_workflow_builds_every_target_with_scripts_package() {
+    let release = code_lines(&read(&repo().join(".github/workflows/release.yml")));
+    assert!(
+        release.iter().any(|l| l.starts_with("tags: [\"v")),
+        "the release workflow is not triggered by version tags"
+    );
+    let targets: Vec<&str> = release
+        .iter()
+        .filter_map(|l| l.strip_prefix("targets: "))
+        .flat_map(str::split_whitespace)
+        .collect();
+    let mut sorted = targets.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "aarch64-apple-darwin",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "x86_64-pc-windows-msvc",
+            "x86_64-unknown-linux-musl",
+        ]
+    );
+    let jobs = jobs();
+    let build = jobs
+        .iter()
+        .find(|(id, _)| id == "build")
+        .expect("a build job");
+    assert!(
+        build
+            .1
+            .iter()
+            .any(|l| l.contains("scripts/package \"$target\"")),
+        "the build job does not package with scripts/package: {build:?}"
+    );
+    assert!(
+        build.1.iter().any(|l| l.contains("gh release upload")),
+        "the build job uploads nothing: {build:?}"
+    );
+    let publish = jobs
+        .iter()
+        .find(|(id, _)| id == "publish")
+        .expect("a publish job");
+    assert!(publish.1.iter().any(|l| l == "needs: build"), "{publish:?}");
+}
+
+/// CI builds the static musl binary on every push, not only when a release is tagged.
+#[test]
+fn ci_builds_and_packages_the_musl_target() {
+    let jobs = jobs();
+    let musl = jobs.iter().find(|(_, lines)| {
+        lines
+            .iter()
+            .any(|l| l == "TARGET: x86_64-unknown-linux-musl")
+            && lines
+                .iter()
+                .any(|l| l == "run: cargo build --locked --target \"$TARGET\"")
+            && lines
+                .iter()
+                .any(|l| l.contains("scripts/package \"$TARGET\""))
+    });
+    assert!(
+        musl.is_some(),
+        "no CI job builds and packages for musl: {jobs:?}"
+    );
+}

@@ -8,16 +8,19 @@
 mod support;
 mod util;
 
+mod action;
 mod admin_moto;
 mod aws_moto;
 mod aws_stub;
 mod bad_input;
 mod ci_workflow;
+mod completions;
 mod device_lib;
 mod diagnose_moto;
 mod diagnose_stub;
 mod faults;
 mod fixture;
+mod json_outputs;
 mod login_browser;
 mod login_browser_stub;
 mod login_moto;
@@ -25,6 +28,7 @@ mod login_srp_stub;
 mod login_stub;
 mod net;
 mod oauth2;
+mod package;
 mod refresh_moto;
 mod refresh_stub;
 mod regression;

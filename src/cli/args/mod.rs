@@ -4,8 +4,10 @@
 mod api;
 mod aws_credentials;
 mod browser;
+mod candidates;
 mod client;
 mod connection;
+mod generate;
 mod identity;
 mod parse;
 mod profile;
@@ -19,6 +21,7 @@ pub use api::{Api, ApiArgs, AwsProfileArgs, ClientMetadataArgs};
 pub use aws_credentials::{AwsCredentialsArgs, AwsOutputFormat};
 pub use browser::{DEFAULT_BROWSER_WAIT, DEFAULT_REDIRECT_URI};
 pub use connection::DEFAULT_TIMEOUT;
+pub use generate::{CompletionsArgs, ManArgs, Shell};
 pub use profile::ProfileArgs;
 pub use subcommands::*;
 pub use verify::{TokenUseArg, VerifyArgs, VerifyFormat};
@@ -175,6 +178,7 @@ pub enum Command {
     ///   credential_process = cognito-refresh aws-credentials --profile dev
     #[command(verbatim_doc_comment)]
     AwsCredentials(Box<AwsCredentialsArgs>),
+
     /// Check an access or ID token as an API would, and say why an API answers 401: the
     /// signature (with the user pool's keys), the issuer, the token use, the app client, the
     /// expiry and the scopes, one line each. Exits 0 when valid, 3 when not.
@@ -188,6 +192,26 @@ pub enum Command {
     ///     --user-pool-id eu-west-1_AbC123 --client-id 4f1example --scope orders/read
     #[command(verbatim_doc_comment)]
     Verify(Box<VerifyArgs>),
+
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    ///
+    /// The script asks cognito-refresh (found on PATH) for the candidates as you type, so
+    /// profile names complete from the config file (--config, COGNITO_REFRESH_CONFIG or the
+    /// default).
+    ///
+    /// Examples:
+    ///   cognito-refresh completions bash > ~/.local/share/bash-completion/completions/cognito-refresh
+    ///   cognito-refresh completions zsh > "${fpath[1]}/_cognito-refresh"
+    ///   cognito-refresh completions fish > ~/.config/fish/completions/cognito-refresh.fish
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff), or write one page per command with --dir.
+    ///
+    /// Example:
+    ///   cognito-refresh man --dir ~/.local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man(ManArgs),
 }
 
 #[cfg(test)]

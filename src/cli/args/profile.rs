@@ -1,6 +1,8 @@
 //! Which profile, and where its settings and tokens are kept. Every command takes them.
 
+use super::candidates::profile_names;
 use clap::Args;
+use clap_complete::ArgValueCandidates;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -8,7 +10,8 @@ use std::path::PathBuf;
 pub struct ProfileArgs {
     /// The profile: settings from the config file, tokens from the token store
     /// [env: COGNITO_PROFILE].
-    #[arg(long, short = 'p', global = true, value_name = "NAME")]
+    #[arg(long, short = 'p', global = true, value_name = "NAME",
+          add = ArgValueCandidates::new(profile_names))]
     pub profile: Option<String>,
 
     /// The config file [env: COGNITO_REFRESH_CONFIG] [default:

@@ -1,6 +1,7 @@
 //! One module per subcommand: each resolves its settings, calls the library, and prints.
 
 pub mod aws_credentials;
+pub mod completions;
 pub mod decode;
 pub mod diagnose;
 pub mod exec;
@@ -8,6 +9,7 @@ pub mod forget_device;
 pub mod login;
 pub mod login_browser;
 pub mod logout;
+pub mod man;
 pub mod profiles;
 pub mod refresh;
 pub mod store;
