@@ -128,17 +128,20 @@ def private_file(directory, name, content):
     return path
 
 
-def hyperfine(commands, runs, env, rounds=5):
+def hyperfine(commands, runs, env, rounds=None):
     """Runs hyperfine without a shell; returns {name: times in seconds}. The runs are split
-    into `rounds` rounds, each running every command in turn, so that a change in the
-    machine's load weighs on all the commands compared, not on whichever ran then."""
+    into rounds of 3 (or `rounds` rounds), each running every command in turn, so that a
+    change in the machine's load weighs on all the commands compared, not on whichever ran
+    then. The first round warms each command up 3 times, the others once."""
+    rounds = rounds or max(1, runs // 3)
     times = {name: [] for name in commands}
     for round_ in range(rounds):
         share = runs // rounds + (1 if round_ < runs % rounds else 0)
         if share == 0:
             continue
+        warmup = "3" if round_ == 0 else "1"
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            args = ["hyperfine", "--shell=none", "--warmup", "3", "--runs", str(share),
+            args = ["hyperfine", "--shell=none", "--warmup", warmup, "--runs", str(share),
                     "--style", "none", "--export-json", out.name]
             for name, argv in commands.items():
                 args += ["--command-name", name, " ".join(quote(a) for a in argv)]
