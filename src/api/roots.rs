@@ -25,6 +25,8 @@ use std::sync::OnceLock;
 
 /// Where the trusted certificates are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// macOS and Windows have no bundle file to find: the operating system's store stands for it.
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
 pub(crate) enum Source {
     /// `SSL_CERT_FILE` and/or `SSL_CERT_DIR`.
     Environment {
