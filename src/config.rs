@@ -236,7 +236,9 @@ fn read_text(path: &Path) -> Result<Option<(String, bool)>, Error> {
         )));
     }
     check_trusted(path, &meta)?;
-    let mut bytes = Vec::new();
+    // Room for the whole file: read in one call, not in doubling steps.
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(meta.len().min(MAX_CONFIG_BYTES) + 1).unwrap_or(0));
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| cannot(&e))?;

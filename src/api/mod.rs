@@ -9,6 +9,7 @@ pub mod net;
 pub mod oauth2;
 pub mod plan;
 pub mod request;
+pub(crate) mod roots;
 
 use crate::Error;
 use crate::tokens::Tokens;

@@ -69,16 +69,23 @@ pub(crate) fn connector(
         // No TLS connection is made to a plain-http endpoint: its connector trusts nothing, so
         // that building it reads no certificate file.
         Some("http") => builder.tls_context(no_roots()).build(),
-        // The platform's roots (or SSL_CERT_FILE's, SSL_CERT_DIR's): read at the first TLS
-        // connector of the process, just before its first request, and kept.
-        _ => builder.build(),
+        // The roots of one source (super::roots): read at the first TLS connector of the
+        // process, just before its first request, and kept.
+        _ => builder
+            .tls_context(trusting(super::roots::trust_store()))
+            .build(),
     }
 }
 
 /// A TLS context that trusts no certificate.
 fn no_roots() -> TlsContext {
+    trusting(TrustStore::empty().with_native_roots(false))
+}
+
+/// A TLS context that trusts `roots`.
+fn trusting(roots: TrustStore) -> TlsContext {
     TlsContext::builder()
-        .with_trust_store(TrustStore::empty().with_native_roots(false))
+        .with_trust_store(roots)
         .build()
         .unwrap_or_else(|_| TlsContext::default())
 }

@@ -276,6 +276,13 @@ pub(crate) fn classify(
             endpoint,
             seconds: request.timeout.as_secs_f64(),
         },
+        // As on the SDK's path: a certificate no trusted authority signed is no network fault.
+        RequestTokenError::Request(e) if e.message.to_ascii_lowercase().contains("certificate") => {
+            Error::Tls {
+                endpoint,
+                detail: scrub(&e.message),
+            }
+        }
         RequestTokenError::Request(e) => Error::Unreachable {
             endpoint,
             detail: scrub(&e.message),

@@ -325,6 +325,7 @@ pub async fn plan(options: RefreshOptions) -> Result<Plan, Error> {
         .map(connect_url)
         .or_else(|| connection.url());
     notes.extend(url.as_ref().and_then(super::net::proxy_note));
+    notes.extend(url.as_ref().and_then(super::roots::note));
 
     Ok(Plan {
         connection,

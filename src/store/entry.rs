@@ -112,16 +112,20 @@ impl Entry {
     /// `None` when one of them is missing.
     pub fn expires_at_for(&self, need: Need) -> Option<i64> {
         let access = self.access_token.as_ref().and(self.expires_at);
-        let id = self.id_token.as_ref().map(|t| {
-            jwt::decode(t.expose_secret())
-                .ok()
-                .and_then(|j| j.claims.expires())
-                .or(self.expires_at)
-        });
+        // The ID token's expiry is decoded only when asked for: a cache hit of the access
+        // token decodes no token.
+        let id = || {
+            self.id_token.as_ref().map(|t| {
+                jwt::decode(t.expose_secret())
+                    .ok()
+                    .and_then(|j| j.claims.expires())
+                    .or(self.expires_at)
+            })
+        };
         match need {
             Need::Access => access,
-            Need::Id => id.flatten(),
-            Need::All => match id {
+            Need::Id => id().flatten(),
+            Need::All => match id() {
                 None => access,
                 Some(id) => Some(access?.min(id?)),
             },
@@ -283,6 +287,12 @@ impl EntryFile {
 /// A profile's tokens from a store file's bytes, checked as [`Store::load`](super::Store::load) checks them; `path`
 /// and `profile` only name the file in errors. Errors never quote the content.
 pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Error> {
+    // A file of this format is read once; any other is read again below, to say what is wrong.
+    if let Ok(file) = serde_json::from_slice::<EntryFile>(bytes)
+        && file.version == FORMAT_VERSION
+    {
+        return Ok(file.into_entry());
+    }
     // serde_json's messages may quote the content, which is secret: say where, not what.
     let probe: VersionProbe = serde_json::from_slice(bytes)
         .map_err(|e| corrupt(path, profile, describe_json_error(&e)))?;

@@ -116,7 +116,9 @@ impl Store {
             )));
         }
         files::check_private(&path, &meta, "token store file")?;
-        let mut bytes = Vec::new();
+        // Room for the whole file: read in one call, not in doubling steps.
+        let mut bytes =
+            Vec::with_capacity(usize::try_from(meta.len().min(MAX_STORE_BYTES) + 1).unwrap_or(0));
         file.take(MAX_STORE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| cannot(&e))?;

@@ -134,9 +134,14 @@ fn a_proxy_that_cannot_be_reached_is_named_in_the_error_and_its_hint() {
 }
 
 /// The certificate files a refresh (`-v refresh ARGS`, with `env` and the stubs' refresh
-/// token, SSL_CERT_FILE naming `ca`'s certificate) opened, as strace saw them: every path under
-/// /etc/ssl or `ca`'s directory, once per open. Asserts the refresh's exit code.
-fn certificate_opens(ca: &TestCa, args: &[&str], env: &[(&str, &str)], code: i32) -> Vec<String> {
+/// token) opened, as strace saw them: every path under /etc/ssl, /etc/pki or `ca`'s directory,
+/// once per open; and its output. Asserts the refresh's exit code.
+fn certificate_opens(
+    ca: &TestCa,
+    args: &[&str],
+    env: &[(&str, &str)],
+    code: i32,
+) -> (Vec<String>, std::process::Output) {
     let strace = std::process::Command::new("strace").arg("-V").output();
     assert!(
         strace.is_ok_and(|o| o.status.success()),
@@ -148,7 +153,6 @@ fn certificate_opens(ca: &TestCa, args: &[&str], env: &[(&str, &str)], code: i32
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .env("SSL_CERT_FILE", ca.cert_file())
         .env("COGNITO_REFRESH_TOKEN", RT)
         .envs(env.iter().copied())
         .args(["-f", "-qq", "-e", "trace=openat,open", "-o"])
@@ -156,15 +160,20 @@ fn certificate_opens(ca: &TestCa, args: &[&str], env: &[(&str, &str)], code: i32
         .arg(assert_cmd::cargo::cargo_bin("cognito-refresh"))
         .args(wire::REFRESH_VERBOSE)
         .args(args);
-    run(&mut cmd, code);
+    let out = run(&mut cmd, code);
     let ca_dir = ca.dir.path().display().to_string();
-    std::fs::read_to_string(log.path())
+    let opened = std::fs::read_to_string(log.path())
         .unwrap()
         .lines()
         .filter_map(|l| l.split('"').nth(1))
-        .filter(|path| path.starts_with("/etc/ssl") || path.starts_with(&ca_dir))
+        .filter(|path| {
+            ["/etc/ssl", "/etc/pki", &ca_dir]
+                .iter()
+                .any(|d| path.starts_with(d))
+        })
         .map(str::to_string)
-        .collect()
+        .collect();
+    (opened, out)
 }
 
 /// A refresh against a plain-http endpoint reads no certificate file, on either path; one over
@@ -181,6 +190,7 @@ async fn tls_roots_are_read_once_and_only_for_tls() {
         .mount(&server)
         .await;
     let ca = TestCa::new();
+    let ca_file = ca.cert_file().display().to_string();
     for args in [
         ["--endpoint-url", &server.uri()],
         ["--domain", &server.uri()],
@@ -189,18 +199,82 @@ async fn tls_roots_are_read_once_and_only_for_tls() {
             "--domain" => &["--api", "oauth2"],
             _ => &[],
         };
-        let opened = certificate_opens(&ca, &[api, &args[..]].concat(), &[], 0);
+        let trust = [("SSL_CERT_FILE", ca_file.as_str())];
+        let (opened, _) = certificate_opens(&ca, &[api, &args[..]].concat(), &trust, 0);
         assert_eq!(opened, Vec::<String>::new(), "{args:?}");
     }
     // Over TLS, to a proxy that is down: three attempts, one reading of the roots.
     let down = format!("http://127.0.0.1:{}", free_port());
     let stub = ca.stub();
     for api in both_apis(&stub) {
-        let opened = certificate_opens(&ca, &strs(&api), &[("HTTPS_PROXY", &down)], 5);
-        assert_eq!(
-            opened,
-            vec![ca.cert_file().display().to_string()],
-            "{api:?}"
+        let env = [("SSL_CERT_FILE", ca_file.as_str()), ("HTTPS_PROXY", &down)];
+        let (opened, out) = certificate_opens(&ca, &strs(&api), &env, 5);
+        assert_eq!(opened, vec![ca_file.clone()], "{api:?}");
+        assert_stderr_contains(
+            &out,
+            &format!("trusting the certificates of SSL_CERT_FILE ({ca_file})"),
         );
+    }
+}
+
+/// Without SSL_CERT_FILE or SSL_CERT_DIR, a refresh over TLS reads the platform's bundle file
+/// and nothing else: not the certificate directory beside it, file by file. (The stub's test CA
+/// is not in it: the refresh fails as untrusted, exit 1, on either path.)
+#[test]
+fn the_platform_store_is_read_from_one_file() {
+    let ca = TestCa::new();
+    let stub = ca.stub();
+    for api in both_apis(&stub) {
+        let (opened, out) = certificate_opens(&ca, &strs(&api), &[], 1);
+        assert_eq!(opened.len(), 1, "{api:?}: {opened:?}");
+        assert!(std::path::Path::new(&opened[0]).is_file(), "{opened:?}");
+        assert_stderr_contains(
+            &out,
+            &format!(
+                "trusting the certificates of the platform's bundle {}",
+                opened[0]
+            ),
+        );
+        assert_stderr_contains(&out, "hint: the server's certificate is not trusted");
+    }
+}
+
+/// A PEM block that holds no certificate: the SDK's client would stop the process on it.
+fn not_a_certificate() -> String {
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        STANDARD.encode("not a certificate")
+    )
+}
+
+/// A certificate that does not parse, in SSL_CERT_FILE or a file of SSL_CERT_DIR, is skipped:
+/// the others are trusted, and each file of the directory is read once.
+#[test]
+fn certificates_that_do_not_parse_are_skipped() {
+    let ca = TestCa::new();
+    let stub = ca.stub();
+    let ca_pem = std::fs::read_to_string(ca.cert_file()).unwrap();
+    let bundle = ca.dir.path().join("bundle.pem");
+    std::fs::write(&bundle, format!("{}{ca_pem}", not_a_certificate())).unwrap();
+    let dir = ca.dir.path().join("certs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("bogus.pem"), not_a_certificate()).unwrap();
+    std::fs::write(dir.join("ca.pem"), &ca_pem).unwrap();
+    std::os::unix::fs::symlink("ca.pem", dir.join("0123abcd.0")).unwrap();
+    let (bundle, dir) = (bundle.display().to_string(), dir.display().to_string());
+    for api in both_apis(&stub) {
+        for trust in [
+            ("SSL_CERT_FILE", bundle.as_str()),
+            ("SSL_CERT_DIR", dir.as_str()),
+        ] {
+            let (opened, out) = certificate_opens(&ca, &strs(&api), &[trust], 0);
+            assert!(!json_tokens(&out).access_token.is_empty());
+            let files: Vec<&String> = opened.iter().filter(|p| *p != &dir).collect();
+            assert_eq!(
+                files.len(),
+                1 + usize::from(trust.0 == "SSL_CERT_DIR"),
+                "{opened:?}"
+            );
+        }
     }
 }

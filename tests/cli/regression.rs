@@ -984,3 +984,18 @@ fn localhost_in_an_endpoint_is_loopback_without_a_lookup() {
         assert_no_secrets(&out, &[RT]);
     }
 }
+
+/// Bug: an https token endpoint whose certificate no trusted authority signed failed as a
+/// network error (exit 5, "check the network"), where the SDK's path said "not trusted" (exit
+/// 1): retrying cannot help, trusting the right CA does.
+#[test]
+fn an_untrusted_certificate_at_the_token_endpoint_is_not_transient() {
+    let ca = crate::support::net::TestCa::new();
+    let stub = ca.stub();
+    let mut cmd = bin();
+    cmd.env("COGNITO_REFRESH_TOKEN", wire::REFRESH_TOKEN)
+        .args(["refresh", "--client-id", wire::CLIENT, "--api", "oauth2"])
+        .args(["--domain", &format!("https://{stub}")]);
+    let out = run_failing(&mut cmd, 1, &[wire::REFRESH_TOKEN]);
+    assert_stderr_contains(&out, "hint: the server's certificate is not trusted");
+}
