@@ -44,6 +44,32 @@ pub struct Profile {
     pub client_secret_file: Option<PathBuf>,
     /// The client secret itself: only in a config file that group and others cannot read.
     pub client_secret: Option<SecretString>,
+    /// How the profile's tokens are obtained: a user's refresh token (the default), or the
+    /// app client's own credentials (machine to machine).
+    pub grant: Option<Grant>,
+    /// The scopes a `client_credentials` profile asks for (`resource-server/scope`).
+    pub scopes: Option<Vec<String>>,
+}
+
+/// How a profile's tokens are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Grant {
+    /// A user's session: tokens refreshed with its refresh token.
+    RefreshToken,
+    /// The app client's own access token, with its id and secret: no user, no refresh token.
+    ClientCredentials,
+}
+
+impl Grant {
+    /// The name in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grant::RefreshToken => "refresh_token",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -444,6 +470,15 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
         t.insert(
             "client_secret_file",
             toml_edit::value(file.to_string_lossy().as_ref()),
+        );
+    }
+    if let Some(grant) = p.grant {
+        t.insert("grant", toml_edit::value(grant.name()));
+    }
+    if let Some(scopes) = &p.scopes {
+        t.insert(
+            "scopes",
+            toml_edit::value(scopes.iter().collect::<toml_edit::Array>()),
         );
     }
     t

@@ -58,6 +58,8 @@ pub enum Operation {
     SignOut,
     /// DescribeUserPoolClient, DescribeUserPool.
     Inspect,
+    /// GetClientToken: an access token for the app client itself (machine to machine).
+    ClientToken,
 }
 
 impl Operation {
@@ -133,8 +135,11 @@ pub enum Reason {
     InvalidClient,
     /// The token endpoint's `unauthorized_client`.
     UnauthorizedClient,
-    /// The token endpoint's `invalid_request`, `unsupported_grant_type`, `invalid_scope`.
+    /// The token endpoint's `invalid_request`, `unsupported_grant_type`.
     InvalidRequest,
+    /// A scope asked for that the app client may not have, or that no resource server of the
+    /// user pool defines (the token endpoint's `invalid_scope`).
+    InvalidScope,
     /// An answer this library does not know.
     Unknown,
 }
@@ -168,7 +173,8 @@ impl Reason {
             | InvalidParameter
             | InvalidClient
             | UnauthorizedClient
-            | InvalidRequest => ErrorKind::Misconfigured,
+            | InvalidRequest
+            | InvalidScope => ErrorKind::Misconfigured,
             PasswordPolicy => ErrorKind::Usage,
             Throttled | ServerError => ErrorKind::Transient,
             Forbidden | LambdaFailed | Unknown => ErrorKind::Other,

@@ -208,6 +208,17 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
             }
         }
         ("RefreshTokenReuseException", _) => Reason::RefreshTokenReused,
+        // GetClientToken: the same refusals as the token endpoint's client_credentials grant.
+        ("NotAuthorizedException", Operation::ClientToken)
+            if lower.contains("not enabled") || lower.contains("not allowed") =>
+        {
+            Reason::UnauthorizedClient
+        }
+        ("NotAuthorizedException", Operation::ClientToken) => Reason::InvalidClient,
+        ("OperationNotEnabledException", Operation::ClientToken) => Reason::UnauthorizedClient,
+        ("InvalidParameterException", Operation::ClientToken) if lower.contains("scope") => {
+            Reason::InvalidScope
+        }
         ("NotAuthorizedException", Operation::SignIn) if secret_hash || secret_missing => {
             Reason::SecretMismatch
         }

@@ -1,6 +1,7 @@
 //! The refresh APIs: one [`Plan`] for the three of them, and one way to run it.
 
 pub mod classify;
+pub mod client_token;
 pub mod cognito;
 pub mod connection;
 pub mod http;

@@ -33,6 +33,23 @@ pub struct Entry {
     pub refreshed_at: Option<i64>,
     /// When the entry was last written, seconds since the Unix epoch.
     pub updated_at: i64,
+    /// A machine-to-machine entry: the access token is the app client's own (client
+    /// credentials), asked for again when it nears expiry; the refresh token is empty.
+    pub client_credentials: Option<ClientCredentials>,
+}
+
+/// What a machine-to-machine entry's access token was asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientCredentials {
+    /// The scopes asked for; none: the app client's own.
+    pub scopes: Vec<String>,
+}
+
+impl ClientCredentials {
+    pub fn new(scopes: Vec<String>) -> Self {
+        ClientCredentials { scopes }
+    }
 }
 
 /// Which tokens a caller needs valid.
@@ -61,6 +78,15 @@ impl Entry {
             rotation: None,
             refreshed_at: None,
             updated_at: now_unix(),
+            client_credentials: None,
+        }
+    }
+
+    /// A machine-to-machine entry for `client_id`, with no token yet and no refresh token.
+    pub fn for_client_credentials(client_id: impl Into<String>, scopes: Vec<String>) -> Entry {
+        Entry {
+            client_credentials: Some(ClientCredentials::new(scopes)),
+            ..Entry::new(client_id, SecretString::from(String::new()))
         }
     }
 
@@ -124,6 +150,8 @@ impl Entry {
 pub(super) struct EntryFile {
     version: u32,
     client_id: String,
+    /// Empty (and left out) in a machine-to-machine entry.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     refresh_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     access_token: Option<String>,
@@ -142,6 +170,16 @@ pub(super) struct EntryFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refreshed_at: Option<i64>,
     updated_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_credentials: Option<ClientCredentialsFile>,
+}
+
+/// A machine-to-machine entry's section of the file.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientCredentialsFile {
+    #[serde(default)]
+    scopes: Vec<String>,
 }
 
 /// Just the version, read first: a newer format may differ in everything else.
@@ -166,6 +204,12 @@ impl EntryFile {
             rotation: e.rotation,
             refreshed_at: e.refreshed_at,
             updated_at: e.updated_at,
+            client_credentials: e
+                .client_credentials
+                .as_ref()
+                .map(|c| ClientCredentialsFile {
+                    scopes: c.scopes.clone(),
+                }),
         }
     }
 
@@ -182,6 +226,9 @@ impl EntryFile {
             rotation: self.rotation,
             refreshed_at: self.refreshed_at,
             updated_at: self.updated_at,
+            client_credentials: self
+                .client_credentials
+                .map(|c| ClientCredentials::new(c.scopes)),
         }
     }
 }
@@ -209,6 +256,9 @@ pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Er
     }
     let file: EntryFile = serde_json::from_slice(bytes)
         .map_err(|e| corrupt(path, profile, describe_json_error(&e)))?;
+    if file.refresh_token.is_empty() && file.client_credentials.is_none() {
+        return Err(corrupt(path, profile, "it has no refresh token".into()));
+    }
     Ok(file.into_entry())
 }
 

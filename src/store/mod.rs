@@ -13,11 +13,13 @@
 //! A file that cannot be read, is corrupt, or is of an unknown version is an error that names
 //! it, and it is left as it is.
 
+mod client_credentials;
 mod entry;
 mod file;
 mod fresh;
 
-pub use entry::{Entry, FORMAT_VERSION, Need, parse_entry};
+pub use client_credentials::fresh_client_token;
+pub use entry::{ClientCredentials, Entry, FORMAT_VERSION, Need, parse_entry};
 pub use file::{PendingSave, ProfileLock, Store};
 pub use fresh::{Outcome, Policy, fresh_tokens};
 
