@@ -66,6 +66,7 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Login(args) => commands::login::run(*args, ctx),
         Command::ForgetDevice(args) => commands::forget_device::run(*args, ctx),
         Command::Logout(args) => commands::logout::run(*args, ctx),
+        Command::ClientToken(args) => commands::client_token::run(*args, ctx),
     }
 }
 

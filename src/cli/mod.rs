@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod hints;
 pub mod input;
 pub mod log;
+pub mod m2m;
 pub mod output;
 pub mod profile;
 pub mod prompt;

@@ -118,7 +118,7 @@ pub fn render_tokens(tokens: &Tokens, format: OutputFormat, api: RefreshApi) -> 
 }
 
 /// `export NAME='value'`, quoted so that `eval` sets exactly the value.
-fn export(name: &str, value: &str) -> String {
+pub fn export(name: &str, value: &str) -> String {
     format!("export {name}='{}'", value.replace('\'', r"'\''"))
 }
 

@@ -10,6 +10,7 @@ mod util;
 
 mod bad_input;
 mod ci_workflow;
+mod client_token;
 mod device_lib;
 mod diagnose_moto;
 mod diagnose_stub;

@@ -3,6 +3,7 @@
 
 mod api;
 mod client;
+mod client_token;
 mod connection;
 mod parse;
 mod profile;
@@ -11,7 +12,8 @@ mod session;
 mod subcommands;
 mod user;
 
-pub use api::Api;
+pub use api::{Api, ApiArgs};
+pub use client_token::{ClientTokenApi, ClientTokenArgs, ClientTokenOutput};
 pub use connection::DEFAULT_TIMEOUT;
 pub use profile::ProfileArgs;
 pub use subcommands::*;
@@ -134,6 +136,19 @@ pub enum Command {
     ///   cognito-refresh logout --profile dev
     #[command(verbatim_doc_comment)]
     Logout(Box<LogoutArgs>),
+
+    /// Get an access token for an app client itself (machine to machine), with its id and
+    /// secret: the OAuth2 client credentials grant at the user pool's domain, or GetClientToken.
+    ///
+    /// With --profile the settings are saved as a profile with grant = "client_credentials",
+    /// and the token is kept in the store: `token` and `exec` then serve it until it nears
+    /// expiry, and ask for a new one only then.
+    ///
+    /// Example:
+    ///   COGNITO_CLIENT_SECRET=... cognito-refresh client-token --profile api --client-id 7ab2example \
+    ///     --domain myapp.auth.eu-west-1.amazoncognito.com --scope orders/read
+    #[command(verbatim_doc_comment)]
+    ClientToken(Box<ClientTokenArgs>),
 }
 
 #[cfg(test)]

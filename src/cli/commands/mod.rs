@@ -1,5 +1,6 @@
 //! One module per subcommand: each resolves its settings, calls the library, and prints.
 
+pub mod client_token;
 pub mod decode;
 pub mod diagnose;
 pub mod exec;
