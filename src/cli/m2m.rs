@@ -24,6 +24,22 @@ pub fn is_client_credentials(chosen: &Chosen) -> bool {
     chosen.profile().and_then(|p| p.grant) == Some(Grant::ClientCredentials)
 }
 
+/// Refuses `command`, which works on a user's session, for a profile of an app client's own
+/// token (grant = "client_credentials"): it has no refresh token and no user.
+pub fn refuse(chosen: &Chosen, command: &str) -> Result<()> {
+    if !is_client_credentials(chosen) {
+        return Ok(());
+    }
+    Err(CoreError::usage(format!(
+        "profile {name} is for an app client's own token (grant = \"client_credentials\"), \
+         which has no user and no refresh token, so `{command}` does not apply: \
+         `cognito-refresh client-token --profile {name}` asks for a new token, `cognito-refresh \
+         token --profile {name}` serves the stored one",
+        name = chosen.name
+    ))
+    .into())
+}
+
 /// The scopes as given: space-separated lists split, blanks and repeats dropped, order kept.
 pub fn scope_list(given: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -415,3 +415,43 @@ async fn what_is_missing_is_a_usage_error_before_any_request() {
     assert_eq!(std::fs::read(p.store_file("ci")).unwrap(), before);
     assert!(wire::requests(&server).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_client_credentials_profile_is_listed_refused_by_user_commands_and_logged_out() {
+    let server = issuing(3600, Duration::ZERO).await;
+    let p = Profiles::new();
+    let mut cmd = p.cmd();
+    at_domain(&mut cmd, &server.uri());
+    run(cmd.args(["--profile", "m2m"]), 0);
+
+    let out = run(p.cmd().args(["profiles", "--json"]), 0);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["name"], "m2m");
+    assert_eq!(rows[0]["valid"], true);
+    assert_eq!(rows[0]["refresh_token"], false);
+    assert_eq!(rows[0]["rotation"], "n/a");
+
+    // It has no user and no refresh token: the commands of a user's session do not apply.
+    for args in [
+        &["refresh", "--profile", "m2m"][..],
+        &[
+            "store",
+            "--profile",
+            "m2m",
+            "--refresh-token-file",
+            "/dev/null",
+        ],
+        &["login", "--profile", "m2m", "--username", "alice"],
+    ] {
+        let out = run_failing(
+            p.cmd().args(args).env("COGNITO_CLIENT_SECRET", SECRET),
+            2,
+            &[SECRET],
+        );
+        assert_stderr_contains(&out, "client-token --profile m2m");
+    }
+    // logout drops the stored token, with nothing to revoke and no request.
+    run(p.cmd().args(["logout", "--profile", "m2m"]), 0);
+    assert!(!p.store_file("m2m").exists());
+    assert_eq!(wire::requests(&server).await.len(), 1);
+}

@@ -18,6 +18,9 @@ use std::time::Duration;
 pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     let mut chosen = profile::choose(&ctx.profile)?;
+    if let Some(chosen) = &chosen {
+        crate::cli::m2m::refuse(chosen, "login")?;
+    }
     if chosen.is_none() {
         if args.remember_device {
             return Err(CoreError::usage(
