@@ -742,4 +742,32 @@ mod tests {
         assert_eq!(line_column("ab", 0), (1, 1));
         assert_eq!(line_column("é\nx", 99), (2, 2));
     }
+
+    #[test]
+    fn client_credentials_profiles_keep_their_grant_and_scopes() {
+        let c = load_text(
+            "[profiles.m2m]\nclient_id = \"c1\"\ngrant = \"client_credentials\"\n\
+             scopes = [\"orders/read\", \"orders/write\"]\n",
+        )
+        .unwrap();
+        let m2m = c.profile("m2m").unwrap();
+        assert_eq!(m2m.grant, Some(Grant::ClientCredentials));
+        let scopes = m2m.scopes.clone().unwrap();
+        assert_eq!(scopes, ["orders/read", "orders/write"]);
+        assert!(load_text("[profiles.m2m]\ngrant = \"password\"\n").is_err());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let new = Profile {
+            client_id: Some("c2".into()),
+            grant: Some(Grant::ClientCredentials),
+            scopes: Some(scopes),
+            ..Profile::default()
+        };
+        assert!(add_profile(&path, "api", &new).unwrap());
+        let saved = Config::load(&path).unwrap();
+        let api = saved.profile("api").unwrap();
+        assert_eq!(api.grant, new.grant);
+        assert_eq!(api.scopes, new.scopes);
+    }
 }

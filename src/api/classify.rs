@@ -535,4 +535,48 @@ mod tests {
         let ctx = Context::call(&conn, Operation::SignIn, vec![&password]);
         assert_eq!(ctx.scrub("bad Corr3ct-Horse!"), "bad (redacted)!");
     }
+
+    /// GetClientToken's exceptions, as the token endpoint's errors for the same causes.
+    #[test]
+    fn client_token_refusals_are_the_token_endpoints_reasons() {
+        let op = Operation::ClientToken;
+        let cases = [
+            (
+                "NotAuthorizedException",
+                "Client secret is not valid.",
+                Reason::InvalidClient,
+            ),
+            (
+                "NotAuthorizedException",
+                "Client credentials flow is not enabled for this client",
+                Reason::UnauthorizedClient,
+            ),
+            (
+                "OperationNotEnabledException",
+                "",
+                Reason::UnauthorizedClient,
+            ),
+            (
+                "InvalidParameterException",
+                "Invalid scope requested",
+                Reason::InvalidScope,
+            ),
+            (
+                "InvalidParameterException",
+                "ClientId is too long",
+                Reason::InvalidParameter,
+            ),
+            ("ResourceNotFoundException", "", Reason::NotFound),
+            ("TooManyRequestsException", "", Reason::Throttled),
+        ];
+        for (code, message, reason) in cases {
+            assert_eq!(
+                classify(code, message, Some(400), op),
+                reason,
+                "{code}: {message}"
+            );
+        }
+        assert_eq!(Reason::InvalidScope.kind(), ErrorKind::Misconfigured);
+        assert_eq!(Reason::UnauthorizedClient.kind(), ErrorKind::Misconfigured);
+    }
 }

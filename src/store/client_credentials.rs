@@ -136,4 +136,16 @@ mod tests {
         let kept = store.load("dev").unwrap().unwrap();
         assert_eq!(kept.refresh_token.expose_secret(), "rt-1");
     }
+
+    /// A file without a refresh token is an app client's entry, or corrupt.
+    #[test]
+    fn only_an_app_clients_entry_goes_without_a_refresh_token() {
+        let path = std::path::Path::new("/store/x.json");
+        let m2m = br#"{"version": 1, "client_id": "c1", "updated_at": 1, "client_credentials": {"scopes": []}}"#;
+        let entry = crate::store::parse_entry(m2m, path, "x").unwrap();
+        assert_eq!(entry.client_credentials, Some(Default::default()));
+        let broken = br#"{"version": 1, "client_id": "c1", "updated_at": 1}"#;
+        let e = crate::store::parse_entry(broken, path, "x").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Usage);
+    }
 }

@@ -351,6 +351,17 @@ async fn refusals_exit_with_their_codes_and_hints() {
     }
 }
 
+/// A server that echoes the secret it was sent: the secret appears in no output.
+#[tokio::test]
+async fn an_echoed_secret_is_scrubbed() {
+    let echo = wire::EchoError(|body| body["Secret"].as_str().unwrap_or("").to_string());
+    let server = wire::answering(echo).await;
+    let mut cmd = bin();
+    through_api(&mut cmd, &server.uri());
+    let out = run_failing(cmd.arg("-v"), 1, &[SECRET]);
+    assert_stderr_contains(&out, "(redacted)");
+}
+
 /// Throttling and server errors are retried (three attempts in all), then exit 5.
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried_then_transient() {
