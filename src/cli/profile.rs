@@ -266,6 +266,7 @@ pub fn report(
     let how = match outcome {
         Outcome::Cached => "from the store",
         Outcome::RefreshedByAnother => "from the store, refreshed by another process",
+        _ if entry.client_credentials.is_some() => "asked for and stored",
         _ => "refreshed and stored",
     };
     log.info(&format!(

@@ -208,6 +208,21 @@ async fn a_profile_keeps_the_token_for_token_and_exec_until_it_nears_expiry() {
         "orders/read"
     );
 
+    // Other scopes than the profile's: asked for, stored, and a warning that `token` goes
+    // back to the profile's.
+    let mut cmd = p.cmd();
+    at_domain(&mut cmd, &server.uri());
+    let out = run(
+        cmd.args(["-v", "--profile", "m2m", "--scope", "orders/write"]),
+        0,
+    );
+    assert_stderr_contains(&out, "tokens asked for and stored");
+    assert_stderr_contains(&out, "will ask for those again");
+    assert_eq!(
+        form(&wire::requests(&server).await[2])["scope"],
+        "orders/write"
+    );
+
     // An app client's token has no ID token.
     run_failing(
         p.cmd()

@@ -53,6 +53,15 @@ pub fn run(args: ClientTokenArgs, ctx: &Ctx) -> Result<()> {
     let ask = ask(&args, &settings, Some(&chosen))?;
     if new_profile {
         save_profile(&mut chosen, flags, &ask, ctx)?;
+    } else if let Some(kept) = chosen.profile().and_then(|p| p.scopes.as_deref())
+        && m2m::scope_list(kept) != ask.scopes
+    {
+        ctx.log.warn(&format!(
+            "profile {} asks for the scopes {:?}: `token` and `exec` will ask for those again; \
+             change its `scopes` to keep these",
+            chosen.name,
+            kept.join(" ")
+        ));
     }
     // Always a new token, as `refresh --profile` always refreshes: `token` serves the stored one.
     let policy = Policy::new(
