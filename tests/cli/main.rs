@@ -14,6 +14,7 @@ mod aws_moto;
 mod aws_stub;
 mod bad_input;
 mod ci_workflow;
+mod client_token;
 mod completions;
 mod device_lib;
 mod diagnose_moto;

@@ -62,7 +62,10 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .ok_or_else(|| CoreError::new(ErrorKind::Other, "the tokens have no expiry"))?;
 
     let aws = match args.aws.aws_credentials {
-        true => Some(fresh_aws(ctx, &chosen, &settings, &args.freshness)?),
+        true => {
+            crate::cli::m2m::refuse(&chosen, "exec --aws-credentials")?;
+            Some(fresh_aws(ctx, &chosen, &settings, &args.freshness)?)
+        }
         false => None,
     };
 
