@@ -9,6 +9,7 @@ mod support;
 mod util;
 
 mod action;
+mod action_modes;
 mod admin_moto;
 mod aws_moto;
 mod aws_stub;
