@@ -4,6 +4,7 @@
 //! Cognito Identity), and the inputs that cannot go together.
 
 use crate::action::{JOB_AWS_KEY, Runner, releases};
+use crate::aws_stub::id_token;
 use crate::support::jwt::{self, FAR_FUTURE};
 use crate::support::wire::{self, CLIENT, IDENTITY_POOL, M2M_SCOPES, PROVIDER, REFRESH_TOKEN};
 use serde_json::json;
@@ -111,16 +112,6 @@ async fn action_gets_an_app_clients_own_token_through_get_client_token() {
     assert_eq!(body["Secret"], SECRET);
     // Unsigned: the job's AWS credentials are not sent.
     assert!(!reqs[0].headers.contains_key("authorization"));
-}
-
-/// The ID token of the stubs' session, with the issuer Cognito gives it (the identity pool's
-/// login is named after it).
-fn id_token() -> String {
-    jwt::unsigned(json!({
-        "sub": "8a6b1c2d", "cognito:username": "alice", "aud": CLIENT,
-        "token_use": "id", "exp": FAR_FUTURE,
-        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{}", wire::POOL),
-    }))
 }
 
 #[tokio::test]
