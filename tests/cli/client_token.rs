@@ -470,10 +470,12 @@ async fn a_client_credentials_profile_is_listed_refused_by_user_commands_and_log
         &["login", "--profile", "m2m", "--username", "alice"],
         &["login", "--profile", "m2m", "--flow", "browser"],
         &["aws-credentials", "--profile", "m2m"],
+        // Refused before anything is asked for, even with --force.
         &[
             "exec",
             "--profile",
             "m2m",
+            "--force",
             "--aws-credentials",
             "--",
             "true",
