@@ -10,6 +10,7 @@ makes the exit code 1.
 """
 
 import argparse
+import base64
 import datetime
 import http.server
 import json
@@ -39,6 +40,7 @@ BUDGETS = {
     "refresh_vs_aws": (1 / 30, "a refresh takes at most 1/30 of the AWS CLI"),
     "hit_vs_version": (1.2, "a `token` cache hit takes at most 1.2x `cognito-refresh --version`"),
     "aws_hit_vs_version": (1.2, "an `aws-credentials` cache hit takes at most 1.2x `cognito-refresh --version`"),
+    "m2m_hit_vs_version": (1.2, "an M2M `token` cache hit takes at most 1.2x `cognito-refresh --version`"),
     "refresh_rss_mib": (14, "peak RSS of a refresh at most 14 MiB"),
     "hit_rss_mib": (8, "peak RSS of a `token` cache hit at most 8 MiB"),
     "race_refreshes": (1, "32 concurrent `token` calls on an expired profile: one refresh"),
@@ -189,6 +191,30 @@ def concurrent_token_calls(fixture, client_id, argv, env, processes=32):
     return wall, refreshes() - before
 
 
+def m2m_profile(work, profile_args, env):
+    """A profile of an app client's own token (grant = "client_credentials") whose token is in
+    the store as `client-token --profile` leaves it. Neither emulator issues client-credentials
+    tokens, and a cache hit sends nothing, so the entry is written here. Returns the `token`
+    command that serves it."""
+    def b64(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    exp = int(time.time()) + 86400
+    access = b64({"alg": "RS256", "kid": "bench"}) + "." + b64(
+        {"client_id": "m2mbench", "token_use": "access", "scope": "bench/read", "exp": exp}) + ".c2ln"
+    with open(os.path.join(work, "config.toml"), "a") as config:
+        config.write('\n[profiles.m2m]\nclient_id = "m2mbench"\ndomain = "http://127.0.0.1:9"\n'
+                     'grant = "client_credentials"\nscopes = ["bench/read"]\n'
+                     'client_secret_env = "M2M_BENCH_SECRET"\n')
+    private_file(os.path.join(work, "store"), "m2m.json", json.dumps({
+        "version": 1, "client_id": "m2mbench", "access_token": access, "expires_at": exp,
+        "updated_at": int(time.time()), "client_credentials": {"scopes": ["bench/read"]}}))
+    argv = [BIN, *profile_args, "token", "--profile", "m2m"]
+    served = subprocess.run(argv, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    if served.strip() != access:
+        sys.exit("bench: the M2M profile's `token` did not serve the stored token")
+    return argv
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50, help="timed runs per command")
@@ -240,6 +266,7 @@ def main():
                                     client_id=public["client_id"])["identity_pool_id"]
         aws_hit = [BIN, *profile_args, "aws-credentials", "--profile", "bench",
                    "--identity-pool-id", identity_pool, "--min-ttl", "10s"]
+        token_m2m = m2m_profile(work, profile_args, env)
 
         # Over TLS: moto's answer to the request curl sends, canned.
         curl_post = ["curl", "-sS", "-X", "POST",
@@ -261,6 +288,7 @@ def main():
                 "--refresh-token-file", rt_secret, "--client-secret-file", cs,
                 "--username", secret["username"], *common],
             "cognito-refresh token (cache hit)": token,
+            "cognito-refresh token, M2M profile (cache hit)": token_m2m,
             "cognito-refresh token --force (refresh)": [*token, "--force"],
             "cognito-refresh aws-credentials (cache hit)": aws_hit,
             "curl POST (same request)": [*curl_post, "-o", "/dev/null", fixture.endpoint + "/"],
@@ -340,6 +368,8 @@ def main():
         / median["cognito-refresh --version"],
         "hit_rss_mib": rss["cognito-refresh token (cache hit)"] / MIB,
         "aws_hit_vs_version": median["cognito-refresh aws-credentials (cache hit)"]
+        / median["cognito-refresh --version"],
+        "m2m_hit_vs_version": median["cognito-refresh token, M2M profile (cache hit)"]
         / median["cognito-refresh --version"],
         "race_refreshes": race_refreshes,
     }

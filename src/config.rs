@@ -51,6 +51,32 @@ pub struct Profile {
     pub identity_pool_id: Option<String>,
     /// The IAM role to ask the identity pool for, for a pool with role rules.
     pub role_arn: Option<String>,
+    /// How the profile's tokens are obtained: a user's refresh token (the default), or the
+    /// app client's own credentials (machine to machine).
+    pub grant: Option<Grant>,
+    /// The scopes a `client_credentials` profile asks for (`resource-server/scope`).
+    pub scopes: Option<Vec<String>>,
+}
+
+/// How a profile's tokens are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Grant {
+    /// A user's session: tokens refreshed with its refresh token.
+    RefreshToken,
+    /// The app client's own access token, with its id and secret: no user, no refresh token.
+    ClientCredentials,
+}
+
+impl Grant {
+    /// The name in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grant::RefreshToken => "refresh_token",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -492,6 +518,15 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
             toml_edit::value(file.to_string_lossy().as_ref()),
         );
     }
+    if let Some(grant) = p.grant {
+        t.insert("grant", toml_edit::value(grant.name()));
+    }
+    if let Some(scopes) = &p.scopes {
+        t.insert(
+            "scopes",
+            toml_edit::value(scopes.iter().collect::<toml_edit::Array>()),
+        );
+    }
     t
 }
 
@@ -775,5 +810,33 @@ mod tests {
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("ab", 0), (1, 1));
         assert_eq!(line_column("é\nx", 99), (2, 2));
+    }
+
+    #[test]
+    fn client_credentials_profiles_keep_their_grant_and_scopes() {
+        let c = load_text(
+            "[profiles.m2m]\nclient_id = \"c1\"\ngrant = \"client_credentials\"\n\
+             scopes = [\"orders/read\", \"orders/write\"]\n",
+        )
+        .unwrap();
+        let m2m = c.profile("m2m").unwrap();
+        assert_eq!(m2m.grant, Some(Grant::ClientCredentials));
+        let scopes = m2m.scopes.clone().unwrap();
+        assert_eq!(scopes, ["orders/read", "orders/write"]);
+        assert!(load_text("[profiles.m2m]\ngrant = \"password\"\n").is_err());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let new = Profile {
+            client_id: Some("c2".into()),
+            grant: Some(Grant::ClientCredentials),
+            scopes: Some(scopes),
+            ..Profile::default()
+        };
+        assert!(add_profile(&path, "api", &new).unwrap());
+        let saved = Config::load(&path).unwrap();
+        let api = saved.profile("api").unwrap();
+        assert_eq!(api.grant, new.grant);
+        assert_eq!(api.scopes, new.scopes);
     }
 }

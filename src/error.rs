@@ -64,6 +64,8 @@ pub enum Operation {
     Identity,
     /// The user pool's signing keys (`.well-known/jwks.json`), to verify a token.
     SigningKeys,
+    /// GetClientToken: an access token for the app client itself (machine to machine).
+    ClientToken,
 }
 
 impl Operation {
@@ -142,7 +144,7 @@ pub enum Reason {
     InvalidClient,
     /// The token endpoint's `unauthorized_client`.
     UnauthorizedClient,
-    /// The token endpoint's `invalid_request`, `unsupported_grant_type`, `invalid_scope`.
+    /// The token endpoint's `invalid_request`, `unsupported_grant_type`.
     InvalidRequest,
     /// AWS refused the caller's identity the action (AccessDeniedException): an IAM policy
     /// lacks it.
@@ -150,6 +152,9 @@ pub enum Reason {
     /// AWS did not accept the credentials that signed the call (unknown key, bad signature,
     /// expired session).
     AwsCredentials,
+    /// A scope asked for that the app client may not have, or that no resource server of the
+    /// user pool defines (the token endpoint's `invalid_scope`).
+    InvalidScope,
     /// An answer this library does not know.
     Unknown,
     /// The identity pool does not trust the user pool or app client the ID token comes from
@@ -194,7 +199,8 @@ impl Reason {
             | AccessDenied
             | AwsCredentials
             | IdentityNotTrusted
-            | IdentityPoolRoles => ErrorKind::Misconfigured,
+            | IdentityPoolRoles
+            | InvalidScope => ErrorKind::Misconfigured,
             PasswordPolicy => ErrorKind::Usage,
             Throttled | ServerError => ErrorKind::Transient,
             Forbidden | LambdaFailed | Unknown => ErrorKind::Other,

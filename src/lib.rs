@@ -55,6 +55,7 @@ pub mod text;
 pub mod tokens;
 pub mod verify;
 
+pub use api::client_token::{ClientToken, ClientTokenRequest, ClientTokenVia, client_token};
 pub use api::connection::Connection;
 pub use api::plan::{Plan, RefreshOptions, Source, plan};
 pub use api::request::{RefreshRequest, Via};
@@ -64,7 +65,7 @@ pub use diagnose::{Diagnosis, diagnose};
 pub use error::{Error, ErrorKind, Operation, Reason, Refusal};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use signin::{Login, LoginOptions, Prompter, Question, RememberedDevice, Target, login};
-pub use store::{Entry, Need, Outcome, Policy, Store, fresh_tokens};
+pub use store::{Entry, Need, Outcome, Policy, Store, fresh_client_token, fresh_tokens};
 pub use text::{Setting, Text};
 pub use tokens::{NewDevice, Note, Tokens};
 

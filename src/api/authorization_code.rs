@@ -273,7 +273,10 @@ pub async fn exchange(request: &Exchange<'_>) -> Result<Tokens, Error> {
                 token_url: request.token_url,
                 client_id: request.client_id,
                 client_secret: request.client_secret,
-                secrets: vec![request.code, request.code_verifier],
+                secrets: vec![
+                    request.code.expose_secret(),
+                    request.code_verifier.expose_secret(),
+                ],
                 timeout: request.timeout,
                 max_attempts: 1,
             },

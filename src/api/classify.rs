@@ -279,6 +279,17 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
         ("InvalidIdentityPoolConfigurationException", _) => Reason::IdentityPoolRoles,
         // A provider the identity pool relies on (another identity provider) did not answer.
         ("ExternalServiceException", Operation::Identity) => Reason::ServerError,
+        // GetClientToken: the same refusals as the token endpoint's client_credentials grant.
+        ("NotAuthorizedException", Operation::ClientToken)
+            if lower.contains("not enabled") || lower.contains("not allowed") =>
+        {
+            Reason::UnauthorizedClient
+        }
+        ("NotAuthorizedException", Operation::ClientToken) => Reason::InvalidClient,
+        ("OperationNotEnabledException", Operation::ClientToken) => Reason::UnauthorizedClient,
+        ("InvalidParameterException", Operation::ClientToken) if lower.contains("scope") => {
+            Reason::InvalidScope
+        }
         ("NotAuthorizedException", Operation::SignIn) if secret_hash || secret_missing => {
             Reason::SecretMismatch
         }
@@ -626,5 +637,49 @@ mod tests {
         let password = SecretString::from("Corr3ct-Horse");
         let ctx = Context::call(&conn, Operation::SignIn, vec![&password]);
         assert_eq!(ctx.scrub("bad Corr3ct-Horse!"), "bad (redacted)!");
+    }
+
+    /// GetClientToken's exceptions, as the token endpoint's errors for the same causes.
+    #[test]
+    fn client_token_refusals_are_the_token_endpoints_reasons() {
+        let op = Operation::ClientToken;
+        let cases = [
+            (
+                "NotAuthorizedException",
+                "Client secret is not valid.",
+                Reason::InvalidClient,
+            ),
+            (
+                "NotAuthorizedException",
+                "Client credentials flow is not enabled for this client",
+                Reason::UnauthorizedClient,
+            ),
+            (
+                "OperationNotEnabledException",
+                "",
+                Reason::UnauthorizedClient,
+            ),
+            (
+                "InvalidParameterException",
+                "Invalid scope requested",
+                Reason::InvalidScope,
+            ),
+            (
+                "InvalidParameterException",
+                "ClientId is too long",
+                Reason::InvalidParameter,
+            ),
+            ("ResourceNotFoundException", "", Reason::NotFound),
+            ("TooManyRequestsException", "", Reason::Throttled),
+        ];
+        for (code, message, reason) in cases {
+            assert_eq!(
+                classify(code, message, Some(400), op),
+                reason,
+                "{code}: {message}"
+            );
+        }
+        assert_eq!(Reason::InvalidScope.kind(), ErrorKind::Misconfigured);
+        assert_eq!(Reason::UnauthorizedClient.kind(), ErrorKind::Misconfigured);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod authorization_code;
 pub mod classify;
+pub mod client_token;
 pub mod cognito;
 pub mod connection;
 pub mod http;

@@ -25,7 +25,7 @@ use oauth2::basic::{
 };
 use oauth2::{
     AsyncHttpClient, Client, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    HttpRequest, HttpResponse, RefreshToken, RequestTokenError, StandardRevocableToken,
+    HttpRequest, HttpResponse, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -106,29 +106,64 @@ pub struct OAuth2Request<'a> {
     pub max_attempts: u32,
 }
 
-/// What a call to the token endpoint sent, for classifying its failure: never shown, only
-/// scrubbed from what the server says.
-pub(crate) struct Call<'a> {
-    pub token_url: &'a Url,
-    pub client_id: &'a str,
-    pub client_secret: Option<&'a SecretString>,
-    /// The secrets the request carried besides the client secret (a refresh token, a code).
-    pub secrets: Vec<&'a SecretString>,
-    pub timeout: Duration,
-    pub max_attempts: u32,
+/// Refreshes at the token endpoint and returns the tokens; a rotated refresh token comes back
+/// in [`Tokens::refresh_token`].
+pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
+    let call = Call {
+        token_url: request.token_url,
+        client_id: request.client_id,
+        client_secret: request.client_secret,
+        secrets: vec![request.refresh_token.expose_secret()],
+        timeout: request.timeout,
+        max_attempts: request.max_attempts,
+    };
+    let client = call.client();
+    let refresh_token = RefreshToken::new(request.refresh_token.expose_secret().to_string());
+    let (response, request_id) = call
+        .with_retries(async |http| {
+            let mut exchange = client.exchange_refresh_token(&refresh_token);
+            if request.client_secret.is_some() {
+                // With HTTP Basic the crate leaves client_id out of the form; Cognito's own
+                // examples send it in both, and emulators read only the form.
+                exchange = exchange.add_extra_param("client_id", request.client_id);
+            }
+            exchange.request_async(http).await
+        })
+        .await?;
+    Ok(Tokens {
+        request_id,
+        ..tokens(&response)
+    })
 }
 
-impl OAuth2Request<'_> {
-    fn call(&self) -> Call<'_> {
-        Call {
-            token_url: self.token_url,
-            client_id: self.client_id,
-            client_secret: self.client_secret,
-            secrets: vec![self.refresh_token],
-            timeout: self.timeout,
-            max_attempts: self.max_attempts,
-        }
-    }
+/// An access token for the app client itself (`grant_type=client_credentials`, the client
+/// authenticated by HTTP Basic): the tokens, and the scopes granted as the answer names them.
+pub(crate) async fn client_credentials(
+    call: &Call<'_>,
+    scopes: &[String],
+) -> Result<(Tokens, Option<String>), Error> {
+    let client = call.client();
+    let (response, request_id) = call
+        .with_retries(async |http| {
+            client
+                .exchange_client_credentials()
+                .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())))
+                .request_async(http)
+                .await
+        })
+        .await?;
+    let granted = response.scopes().map(|granted| {
+        granted
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let tokens = Tokens {
+        request_id,
+        ..tokens(&response)
+    };
+    Ok((tokens, granted))
 }
 
 /// A client of the token endpoint at `token_url`, with the client secret when there is one.
@@ -137,62 +172,76 @@ pub(crate) fn token_client(
     client_id: &str,
     client_secret: Option<&SecretString>,
 ) -> TokenClient {
-    let mut client: TokenClient = Client::new(ClientId::new(client_id.to_string()))
+    let client: TokenClient = Client::new(ClientId::new(client_id.to_string()))
         .set_token_uri(TokenUrl::from_url(connect_url(token_url)));
-    if let Some(secret) = client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+    match client_secret {
+        Some(secret) => {
+            client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()))
+        }
+        None => client,
     }
-    client
 }
 
-/// Refreshes at the token endpoint and returns the tokens; a rotated refresh token comes back
-/// in [`Tokens::refresh_token`].
-pub async fn refresh(request: &OAuth2Request<'_>) -> Result<Tokens, Error> {
-    let client = token_client(request.token_url, request.client_id, request.client_secret);
-    let http = Http::new(request.timeout, &connect_url(request.token_url));
-    let refresh_token = RefreshToken::new(request.refresh_token.expose_secret().to_string());
-    let attempts = request.max_attempts.max(1);
-    let call = async {
-        let mut backoff = Duration::from_millis(200);
-        let mut attempt = 1;
-        loop {
-            let mut exchange = client.exchange_refresh_token(&refresh_token);
-            if request.client_secret.is_some() {
-                // With HTTP Basic the crate leaves client_id out of the form; Cognito's own
-                // examples send it in both, and emulators read only the form.
-                exchange = exchange.add_extra_param("client_id", request.client_id);
-            }
-            let result = exchange.request_async(&http).await;
-            let status = http.last_status();
-            let request_id = http.last_request_id();
-            match result {
-                Ok(response) => {
-                    return Ok(Tokens {
-                        request_id,
-                        ..tokens(&response)
-                    });
-                }
-                Err(e) => {
-                    let error = classify(e, status, request_id, &request.call());
-                    if error.kind() != ErrorKind::Transient || attempt >= attempts {
-                        return Err(error);
+/// One call to a token endpoint: where, as which client, and what must never come back.
+#[derive(Debug)]
+pub(crate) struct Call<'a> {
+    pub token_url: &'a Url,
+    pub client_id: &'a str,
+    pub client_secret: Option<&'a SecretString>,
+    /// Secrets sent besides the client secret, removed from anything that comes back.
+    pub secrets: Vec<&'a str>,
+    /// Bounds the whole call, retries included.
+    pub timeout: Duration,
+    /// Attempts in all: network errors, throttling and server errors are retried.
+    pub max_attempts: u32,
+}
+
+impl Call<'_> {
+    fn client(&self) -> TokenClient {
+        token_client(self.token_url, self.client_id, self.client_secret)
+    }
+
+    fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            operation: Operation::TokenEndpoint,
+            url: self.token_url.to_string(),
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the attempts are spent, within
+    /// the timeout; network errors, throttling and server errors are retried with backoff.
+    /// Returns its answer and the request id that came with it.
+    async fn with_retries<T>(
+        &self,
+        attempt: impl AsyncFn(&Http) -> Result<T, RequestTokenError<HttpError, BasicErrorResponse>>,
+    ) -> Result<(T, Option<String>), Error> {
+        let http = Http::new(self.timeout, &connect_url(self.token_url));
+        let attempts = self.max_attempts.max(1);
+        let call = async {
+            let mut backoff = Duration::from_millis(200);
+            let mut n = 1;
+            loop {
+                match attempt(&http).await {
+                    Ok(value) => return Ok((value, http.last_request_id())),
+                    Err(e) => {
+                        let error = classify(e, http.last_status(), http.last_request_id(), self);
+                        if error.kind() != ErrorKind::Transient || n >= attempts {
+                            return Err(error);
+                        }
                     }
                 }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                n += 1;
             }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-            attempt += 1;
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                endpoint: self.endpoint(),
+                seconds: self.timeout.as_secs_f64(),
+            }),
         }
-    };
-    match tokio::time::timeout(request.timeout, call).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Timeout {
-            endpoint: Endpoint {
-                operation: Operation::TokenEndpoint,
-                url: request.token_url.to_string(),
-            },
-            seconds: request.timeout.as_secs_f64(),
-        }),
     }
 }
 
@@ -230,13 +279,10 @@ pub(crate) fn classify(
     request_id: Option<String>,
     request: &Call<'_>,
 ) -> Error {
-    let mut secrets: Vec<&str> = request.secrets.iter().map(|s| s.expose_secret()).collect();
+    let mut secrets = request.secrets.clone();
     secrets.extend(request.client_secret.map(|s| s.expose_secret()));
     let scrub = |text: &str| super::classify::scrub(text, secrets.iter().copied());
-    let endpoint = Endpoint {
-        operation: Operation::TokenEndpoint,
-        url: request.token_url.to_string(),
-    };
+    let endpoint = request.endpoint();
     let unexpected = |detail: String| Error::Unexpected {
         endpoint: endpoint.clone(),
         status,
@@ -252,9 +298,9 @@ pub(crate) fn classify(
                 BasicErrorResponseType::InvalidGrant => Reason::InvalidGrant,
                 BasicErrorResponseType::InvalidClient => Reason::InvalidClient,
                 BasicErrorResponseType::UnauthorizedClient => Reason::UnauthorizedClient,
+                BasicErrorResponseType::InvalidScope => Reason::InvalidScope,
                 BasicErrorResponseType::InvalidRequest
-                | BasicErrorResponseType::UnsupportedGrantType
-                | BasicErrorResponseType::InvalidScope => Reason::InvalidRequest,
+                | BasicErrorResponseType::UnsupportedGrantType => Reason::InvalidRequest,
                 BasicErrorResponseType::Extension(_) => Reason::Unknown,
             };
             Error::Refused(Box::new(Refusal {

@@ -310,6 +310,17 @@ fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String
              API, not the token endpoint: use --api initiate-auth"
                 .into(),
         ],
+        Reason::InvalidClient if op == Operation::ClientToken => vec![format!(
+            "check the app client id {client_id} (looked for in region {region}) and its secret"
+        )],
+        Reason::UnauthorizedClient if op == Operation::ClientToken => one(
+            "GetClientToken needs an app client with a secret whose only auth flow is \
+             ALLOW_CLIENT_TOKEN_AUTH; or ask the domain's token endpoint instead (--domain)",
+        ),
+        Reason::InvalidScope => one(
+            "each scope must be resource-server/scope, of a resource server of the user pool, and \
+             among the app client's allowed OAuth scopes",
+        ),
         Reason::InvalidClient => vec![
             format!(
                 "check the app client id {client_id} and that the domain belongs to its user pool"

@@ -10,6 +10,7 @@ pub mod hints;
 pub mod input;
 pub mod keeper;
 pub mod log;
+pub mod m2m;
 pub mod output;
 pub mod profile;
 pub mod prompt;

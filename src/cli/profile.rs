@@ -4,6 +4,7 @@
 use crate::cli::args::FreshnessArgs;
 use crate::cli::ctx::Ctx;
 use crate::cli::log::Log;
+use crate::cli::m2m;
 use crate::cli::secrets::Secrets;
 use crate::cli::settings::{
     Chosen, Flags, ProfileChoice, SecretInput, Setting, Settings, Source, process_env, resolve,
@@ -78,9 +79,22 @@ pub fn create_if_absent(
     if chosen.profile().is_some() {
         return Ok(());
     }
+    match new_profile(flags, api, log)? {
+        Some(profile) => save_new(chosen, &profile, log),
+        None => Ok(()),
+    }
+}
+
+/// A new profile from the options given (the command line, else the environment); `None` when
+/// they name no app client. `api`: as for [`create_if_absent`].
+pub fn new_profile(
+    flags: Flags<'_>,
+    api: Option<RefreshApi>,
+    log: &Log,
+) -> Result<Option<Profile>> {
     let settings = resolve(flags, None, &process_env);
     let Some(client_id) = value(&settings.client_id) else {
-        return Ok(());
+        return Ok(None);
     };
     let given = |s: &Option<Setting<String>>| {
         value(s)
@@ -127,8 +141,14 @@ pub fn create_if_absent(
         ),
         _ => {}
     }
+    Ok(Some(profile))
+}
+
+/// Saves `profile` as the chosen one, unless the config file has it already (another process
+/// may have added it meanwhile), and reloads the config file.
+pub fn save_new(chosen: &mut Chosen, profile: &Profile, log: &Log) -> Result<()> {
     let path = chosen.config.path.clone();
-    if config::add_profile(&path, &chosen.name, &profile)? {
+    if config::add_profile(&path, &chosen.name, profile)? {
         log.notice(&format!(
             "created profile {} in {}",
             chosen.name,
@@ -208,6 +228,12 @@ pub fn fresh(
     let expected = value(&settings.client_id);
     let policy = Policy::new(need, freshness.min_ttl, lock_wait(settings.timeout.value))
         .force(freshness.force);
+    if m2m::is_client_credentials(chosen) {
+        let ask = m2m::Ask::of_profile(chosen, settings);
+        let (entry, outcome, _) = m2m::fresh(ctx, chosen, settings, policy, &ask)?;
+        report(chosen, &entry, &outcome, need, freshness.min_ttl, &ctx.log);
+        return Ok(entry);
+    }
     let (entry, outcome) = fresh_tokens(&chosen.store, &chosen.name, policy, None, |entry| {
         check_client(entry, expected.as_deref(), chosen)?;
         let secrets = settings.read_secrets(Some(chosen), &ctx.log)?;
@@ -261,6 +287,7 @@ pub fn report(
     let how = match outcome {
         Outcome::Cached => "from the store",
         Outcome::RefreshedByAnother => "from the store, refreshed by another process",
+        _ if entry.client_credentials.is_some() => "asked for and stored",
         _ => "refreshed and stored",
     };
     log.info(&format!(

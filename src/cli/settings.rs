@@ -390,6 +390,14 @@ impl Settings {
     }
 }
 
+/// The scopes a client token is asked for: `--scope` (repeatable), else the profile's `scopes`;
+/// none given: the app client's own.
+pub fn scopes(flag: &[String], profile: Option<&Profile>) -> Setting<Vec<String>> {
+    let flag = (!flag.is_empty()).then(|| flag.to_vec());
+    precedence(flag, profile.and_then(|p| p.scopes.clone()), None)
+        .unwrap_or(Setting::new(Vec::new(), Source::Default))
+}
+
 /// A profile chosen with --profile or COGNITO_PROFILE.
 #[derive(Debug)]
 pub struct Chosen {

@@ -36,6 +36,9 @@ pub struct Entry {
     pub updated_at: i64,
     /// AWS credentials from an identity pool, and the user's identity id there.
     pub aws: Option<AwsEntry>,
+    /// A machine-to-machine entry: the access token is the app client's own (client
+    /// credentials), asked for again when it nears expiry; the refresh token is empty.
+    pub client_credentials: Option<ClientCredentials>,
 }
 
 /// AWS credentials an identity pool gave the profile's user, and what they were asked for.
@@ -78,6 +81,20 @@ impl AwsEntry {
     }
 }
 
+/// What a machine-to-machine entry's access token was asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientCredentials {
+    /// The scopes asked for; none: the app client's own.
+    pub scopes: Vec<String>,
+}
+
+impl ClientCredentials {
+    pub fn new(scopes: Vec<String>) -> Self {
+        ClientCredentials { scopes }
+    }
+}
+
 /// Which tokens a caller needs valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -105,6 +122,15 @@ impl Entry {
             refreshed_at: None,
             updated_at: now_unix(),
             aws: None,
+            client_credentials: None,
+        }
+    }
+
+    /// A machine-to-machine entry for `client_id`, with no token yet and no refresh token.
+    pub fn for_client_credentials(client_id: impl Into<String>, scopes: Vec<String>) -> Entry {
+        Entry {
+            client_credentials: Some(ClientCredentials::new(scopes)),
+            ..Entry::new(client_id, SecretString::from(String::new()))
         }
     }
 
@@ -172,6 +198,8 @@ impl Entry {
 pub(super) struct EntryFile {
     version: u32,
     client_id: String,
+    /// Empty (and left out) in a machine-to-machine entry.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     refresh_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     access_token: Option<String>,
@@ -192,6 +220,8 @@ pub(super) struct EntryFile {
     updated_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     aws: Option<AwsEntryFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_credentials: Option<ClientCredentialsFile>,
 }
 
 /// [`AwsEntry`] in the file.
@@ -240,6 +270,14 @@ impl AwsEntryFile {
     }
 }
 
+/// A machine-to-machine entry's section of the file.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientCredentialsFile {
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
 /// Just the version, read first: a newer format may differ in everything else.
 #[derive(Deserialize)]
 struct VersionProbe {
@@ -263,6 +301,12 @@ impl EntryFile {
             refreshed_at: e.refreshed_at,
             updated_at: e.updated_at,
             aws: e.aws.as_ref().map(AwsEntryFile::from_entry),
+            client_credentials: e
+                .client_credentials
+                .as_ref()
+                .map(|c| ClientCredentialsFile {
+                    scopes: c.scopes.clone(),
+                }),
         }
     }
 
@@ -280,6 +324,9 @@ impl EntryFile {
             refreshed_at: self.refreshed_at,
             updated_at: self.updated_at,
             aws: self.aws.map(AwsEntryFile::into_entry),
+            client_credentials: self
+                .client_credentials
+                .map(|c| ClientCredentials::new(c.scopes)),
         }
     }
 }
@@ -313,6 +360,9 @@ pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Er
     }
     let file: EntryFile = serde_json::from_slice(bytes)
         .map_err(|e| corrupt(path, profile, describe_json_error(&e)))?;
+    if file.refresh_token.is_empty() && file.client_credentials.is_none() {
+        return Err(corrupt(path, profile, "it has no refresh token".into()));
+    }
     Ok(file.into_entry())
 }
 

@@ -13,13 +13,15 @@
 //! A file that cannot be read, is corrupt, or is of an unknown version is an error that names
 //! it, and it is left as it is.
 
+mod client_credentials;
 mod credentials;
 mod entry;
 mod file;
 mod fresh;
 
+pub use client_credentials::fresh_client_token;
 pub use credentials::{CredentialsOutcome, CredentialsPolicy, ID_TOKEN_MIN_TTL, fresh_credentials};
-pub use entry::{AwsEntry, Entry, FORMAT_VERSION, Need, parse_entry};
+pub use entry::{AwsEntry, ClientCredentials, Entry, FORMAT_VERSION, Need, parse_entry};
 pub use file::{PendingSave, ProfileLock, Store};
 pub use fresh::{Outcome, Policy, fresh_tokens};
 

@@ -17,6 +17,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "action-client-s3cr3t";
 const ROTATED: &str = "rotated-refresh-token-action";
+/// The job's own AWS access key id, which no output may carry.
+pub(crate) const JOB_AWS_KEY: &str = "AKIAJOBSOWNKEY000000";
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -121,12 +123,12 @@ fn expand(value: &str, inputs: &BTreeMap<String, String>) -> String {
 }
 
 /// A runner's files and directories for one job.
-struct Runner {
+pub(crate) struct Runner {
     dir: TempDir,
 }
 
 impl Runner {
-    fn new() -> Runner {
+    pub(crate) fn new() -> Runner {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("temp")).unwrap();
         for file in ["output", "env", "path", "log"] {
@@ -135,17 +137,17 @@ impl Runner {
         Runner { dir }
     }
 
-    fn file(&self, name: &str) -> PathBuf {
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.file(name)).unwrap()
     }
 
     /// Runs the action's steps with these inputs (over the defaults) until one fails; returns
     /// whether all succeeded. `path_first`: a directory put first on PATH.
-    fn run(&self, given: &[(&str, &str)], path_first: Option<&Path>) -> bool {
+    pub(crate) fn run(&self, given: &[(&str, &str)], path_first: Option<&Path>) -> bool {
         let (mut inputs, steps) = action();
         for (name, value) in given {
             assert!(inputs.contains_key(*name), "no input {name}");
@@ -190,8 +192,10 @@ impl Runner {
                 .env("RUNNER_OS", os)
                 .env("RUNNER_ARCH", arch)
                 .env("RUNNER_TEMP", self.file("temp"))
-                // A job's environment the action must not take for its inputs.
+                // A job's environment the action must not take for its inputs or outputs.
                 .env("COGNITO_CLIENT_ID", "not-this-client")
+                .env("COGNITO_PROFILE", "not-this-profile")
+                .env("AWS_ACCESS_KEY_ID", JOB_AWS_KEY)
                 .env("NO_PROXY", "*")
                 .stdout(Stdio::from(log.try_clone().unwrap()))
                 .stderr(Stdio::from(log));
@@ -206,7 +210,7 @@ impl Runner {
     }
 
     /// `name=value` lines of GITHUB_OUTPUT or GITHUB_ENV.
-    fn pairs(&self, file: &str) -> BTreeMap<String, String> {
+    pub(crate) fn pairs(&self, file: &str) -> BTreeMap<String, String> {
         self.read(file)
             .lines()
             .map(|l| {
@@ -217,7 +221,7 @@ impl Runner {
     }
 
     /// Each secret's mask line comes first, and no other line of the log holds it.
-    fn assert_masked(&self, secrets: &[&str]) {
+    pub(crate) fn assert_masked(&self, secrets: &[&str]) {
         let log = self.read("log");
         for secret in secrets {
             assert!(!secret.is_empty());
@@ -231,7 +235,7 @@ impl Runner {
 
 /// Serves the packaged archive and its sum where the action looks for release `v{version}`;
 /// `sum` replaces the sum file's text when given.
-async fn releases(sum: Option<&str>) -> MockServer {
+pub(crate) async fn releases(sum: Option<&str>) -> MockServer {
     let archive = &packaged().archive;
     let name = archive.file_name().unwrap().to_str().unwrap().to_owned();
     let server = MockServer::start().await;
@@ -287,6 +291,14 @@ async fn action_installs_the_release_and_sets_masked_outputs() {
     assert_eq!(outputs["id-token"], jwt::id_token());
     assert!(outputs["expires-at"].ends_with('Z'), "{outputs:?}");
     assert_eq!(outputs["refresh-token"], "");
+    // No identity pool: no AWS credentials, and never the job's own.
+    for name in [
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "aws-session-token",
+    ] {
+        assert_eq!(outputs[name], "", "{name}");
+    }
     // Not asked to: nothing in the job's environment.
     assert_eq!(runner.read("env"), "");
     runner.assert_masked(&[REFRESH_TOKEN, &access, &jwt::id_token()]);

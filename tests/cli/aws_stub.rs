@@ -16,7 +16,7 @@ const IDENTITY: &str = "eu-west-1:11111111-2222-4333-8444-555555555555";
 const ACCESS_KEY: &str = "ASIAEXAMPLEKEY000001";
 
 /// The ID token of the stubs' session, with the issuer Cognito gives it.
-fn id_token() -> String {
+pub(crate) fn id_token() -> String {
     jwt::unsigned(json!({
         "sub": "8a6b1c2d", "cognito:username": "alice", "aud": wire::CLIENT,
         "token_use": "id", "exp": FAR_FUTURE,
@@ -26,7 +26,7 @@ fn id_token() -> String {
 
 /// Profile `ci` aimed at `server`, naming the identity pool, with the session's valid tokens
 /// stored (no refresh is needed).
-fn profile(server: &MockServer) -> Profiles {
+pub(crate) fn profile(server: &MockServer) -> Profiles {
     let p = Profiles::new();
     p.write_config(&format!(
         "[profiles.ci]\nclient_id = \"{}\"\nregion = \"eu-west-1\"\nendpoint_url = \"{}\"\n\
@@ -83,7 +83,7 @@ async fn stub_credentials(server: &MockServer, answer: ResponseTemplate) {
 }
 
 /// A stub whose identity pool gives the credentials.
-async fn working() -> MockServer {
+pub(crate) async fn working() -> MockServer {
     let server = MockServer::start().await;
     stub_get_id(&server, wire::identity_id(IDENTITY)).await;
     stub_credentials(

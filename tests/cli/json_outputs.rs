@@ -235,3 +235,99 @@ async fn profiles_json_keys() {
         ],
     );
 }
+
+#[tokio::test]
+async fn aws_credentials_keys() {
+    let server = crate::aws_stub::working().await;
+    let p = crate::aws_stub::profile(&server);
+    let out = json_out(p.cmd().args(["aws-credentials", "--profile", "ci"]));
+    // The AWS CLI's and SDKs' credential_process contract, which is AWS's, not the tool's.
+    assert_keys(
+        &out,
+        &[
+            "AccessKeyId",
+            "Expiration",
+            "SecretAccessKey",
+            "SessionToken",
+            "Version",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn verify_json_keys() {
+    use crate::support::jwks::{KeyServer, Signer};
+    let key = Signer::new("k1");
+    let keys_at = KeyServer::start(&[&key]).await;
+    let cache = tempfile::tempdir().unwrap();
+    let token = key.access_token(0, 3600, json!({"scope": "orders/read"}));
+    let mut cmd = bin();
+    cmd.env("XDG_CACHE_HOME", cache.path())
+        .args(["verify", "-o", "json", "--endpoint-url", &keys_at.uri()])
+        .args(["--user-pool-id", wire::POOL, "--client-id", CLIENT])
+        .args(["--scope", "orders/write"])
+        .write_stdin(token.clone());
+    // A failing check too, so that every check's keys show, `fix` among them.
+    let out: Value = serde_json::from_slice(&run_failing(&mut cmd, 3, &[&token]).stdout).unwrap();
+    assert_keys(
+        &out,
+        &[
+            "checks",
+            "checks[].fix",
+            "checks[].id",
+            "checks[].status",
+            "checks[].summary",
+            "valid",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn watch_json_file_keys() {
+    use crate::watch_stub::{exit_within, short_lived, signal, start_watch, wait_for_file};
+    use std::time::Duration;
+    let (_server, p) = short_lived().await;
+    let sink = p.dir.path().join("token.json");
+    let mut child = start_watch(&p, &sink, &["--format", "json"]);
+    wait_for_file(&sink, Duration::from_secs(10));
+    let text = std::fs::read_to_string(&sink).unwrap();
+    signal(&child, "TERM");
+    let (code, err) = exit_within(&mut child, Duration::from_secs(5));
+    assert_eq!(code, Some(0), "{err}");
+    let out: Value = serde_json::from_str(&text).expect("the file is JSON");
+    assert_keys(&out, &["access_token", "expires_at", "id_token"]);
+}
+
+#[tokio::test]
+async fn client_token_json_keys() {
+    use wiremock::matchers::{method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(wire::client_credentials_answer(&wire::client_access_token(
+            3600,
+        )))
+        .mount(&server)
+        .await;
+    let out = json_out(
+        bin()
+            .args([
+                "client-token",
+                "--client-id",
+                CLIENT,
+                "--domain",
+                &server.uri(),
+            ])
+            .env("COGNITO_CLIENT_SECRET", "json-keys-client-secret"),
+    );
+    assert_keys(
+        &out,
+        &[
+            "access_token",
+            "expires_at",
+            "expires_in",
+            "scope",
+            "token_type",
+        ],
+    );
+}

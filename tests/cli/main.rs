@@ -9,11 +9,13 @@ mod support;
 mod util;
 
 mod action;
+mod action_modes;
 mod admin_moto;
 mod aws_moto;
 mod aws_stub;
 mod bad_input;
 mod ci_workflow;
+mod client_token;
 mod completions;
 mod device_lib;
 mod diagnose_moto;

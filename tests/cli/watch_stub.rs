@@ -14,7 +14,7 @@ const LIFETIME: i64 = 4;
 
 /// A stub that answers every refresh with 4-second tokens, and a profile `ci` whose stored
 /// session has expired.
-async fn short_lived() -> (MockServer, Profiles) {
+pub(crate) async fn short_lived() -> (MockServer, Profiles) {
     let server = MockServer::start().await;
     wire::mount(
         &server,
@@ -29,7 +29,7 @@ async fn short_lived() -> (MockServer, Profiles) {
 
 /// `watch --profile ci --sink PATH` and `extra` (`--min-ttl 2s` unless it names one),
 /// started, stderr captured.
-fn start_watch(p: &Profiles, sink: &Path, extra: &[&str]) -> Child {
+pub(crate) fn start_watch(p: &Profiles, sink: &Path, extra: &[&str]) -> Child {
     let mut cmd = p.cmd();
     cmd.args(["watch", "--profile", "ci", "--sink"])
         .arg(sink)
@@ -46,7 +46,7 @@ fn start_watch(p: &Profiles, sink: &Path, extra: &[&str]) -> Child {
 }
 
 /// Waits for `path` to exist, up to `within`.
-fn wait_for_file(path: &Path, within: Duration) {
+pub(crate) fn wait_for_file(path: &Path, within: Duration) {
     let start = Instant::now();
     while !path.exists() {
         assert!(
@@ -59,7 +59,7 @@ fn wait_for_file(path: &Path, within: Duration) {
 }
 
 /// Waits for the child to exit, up to `within`; kills it and fails when it does not.
-fn exit_within(child: &mut Child, within: Duration) -> (Option<i32>, String) {
+pub(crate) fn exit_within(child: &mut Child, within: Duration) -> (Option<i32>, String) {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -81,7 +81,7 @@ fn exit_within(child: &mut Child, within: Duration) -> (Option<i32>, String) {
     }
 }
 
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let sent = std::process::Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
         .status()

@@ -34,6 +34,21 @@ pub struct AwsProfileArgs {
     pub aws_profile: Option<String>,
 }
 
+impl ApiArgs {
+    /// No API chosen, this domain, no client metadata: for a command whose own options give
+    /// only the domain.
+    pub fn with_domain(domain: Option<String>) -> Self {
+        ApiArgs {
+            api: None,
+            domain,
+            metadata: ClientMetadataArgs {
+                client_metadata: Vec::new(),
+            },
+            aws: AwsProfileArgs { aws_profile: None },
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ClientMetadataArgs {
     /// Key and value passed to the user pool's Lambda triggers; repeatable.

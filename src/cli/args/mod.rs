@@ -6,6 +6,7 @@ mod aws_credentials;
 mod browser;
 mod candidates;
 mod client;
+mod client_token;
 mod connection;
 mod generate;
 mod identity;
@@ -20,6 +21,7 @@ mod verify;
 pub use api::{Api, ApiArgs, AwsProfileArgs, ClientMetadataArgs};
 pub use aws_credentials::{AwsCredentialsArgs, AwsOutputFormat};
 pub use browser::{DEFAULT_BROWSER_WAIT, DEFAULT_REDIRECT_URI};
+pub use client_token::{ClientTokenApi, ClientTokenArgs, ClientTokenOutput};
 pub use connection::DEFAULT_TIMEOUT;
 pub use generate::{CompletionsArgs, ManArgs, Shell};
 pub use profile::ProfileArgs;
@@ -165,6 +167,19 @@ pub enum Command {
     ///   cognito-refresh logout --profile dev
     #[command(verbatim_doc_comment)]
     Logout(Box<LogoutArgs>),
+
+    /// Get an access token for an app client itself (machine to machine), with its id and
+    /// secret: the OAuth2 client credentials grant at the user pool's domain, or GetClientToken.
+    ///
+    /// With --profile the settings are saved as a profile with grant = "client_credentials",
+    /// and the token is kept in the store: `token` and `exec` then serve it until it nears
+    /// expiry, and ask for a new one only then.
+    ///
+    /// Example:
+    ///   COGNITO_CLIENT_SECRET=... cognito-refresh client-token --profile api --client-id 7ab2example \
+    ///     --domain myapp.auth.eu-west-1.amazoncognito.com --scope orders/read
+    #[command(verbatim_doc_comment)]
+    ClientToken(Box<ClientTokenArgs>),
 
     /// Print temporary AWS credentials for a profile's user, from a Cognito identity pool,
     /// in the JSON an AWS `credential_process` gives (or as `export` lines).

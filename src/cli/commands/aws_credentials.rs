@@ -27,6 +27,7 @@ struct CredentialProcess<'a> {
 
 pub fn run(args: AwsCredentialsArgs, ctx: &Ctx) -> Result<()> {
     let mut chosen = profile::require(&ctx.profile, "aws-credentials")?;
+    crate::cli::m2m::refuse(&chosen, "aws-credentials")?;
     let flags = Flags {
         identity: Some(&args.identity),
         ..Flags::from(&args.session)

@@ -43,6 +43,10 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         .into());
     }
     let mut chosen = profile::require(&ctx.profile, "exec")?;
+    if args.aws.aws_credentials {
+        // Before any request: an app client's own token has no user to get credentials for.
+        crate::cli::m2m::refuse(&chosen, "exec --aws-credentials")?;
+    }
     let flags = Flags {
         identity: Some(&args.aws.identity),
         ..Flags::from(&args.session)

@@ -15,6 +15,7 @@ use std::time::Duration;
 pub fn run(args: ForgetDeviceArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     let chosen = profile::require(&ctx.profile, "forget-device")?;
+    crate::cli::m2m::refuse(&chosen, "forget-device")?;
     let stored = stored(&chosen)?;
     let key = stored.device_key.clone().ok_or_else(|| {
         CoreError::usage(format!(

@@ -22,6 +22,9 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     super::login_browser::refuse_sign_in_options(&args)?;
     let log = &ctx.log;
     let mut chosen = profile::choose(&ctx.profile)?;
+    if let Some(chosen) = &chosen {
+        crate::cli::m2m::refuse(chosen, "login")?;
+    }
     if chosen.is_none() {
         if args.remember_device {
             return Err(CoreError::usage(

@@ -23,6 +23,9 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     refuse_sign_in_options(&args)?;
     let mut chosen = profile::choose(&ctx.profile)?;
+    if let Some(chosen) = &chosen {
+        crate::cli::m2m::refuse(chosen, "login")?;
+    }
     if chosen.is_none() && !args.print {
         return Err(CoreError::usage(
             "login keeps the tokens in a profile's token store: pass --profile NAME (or set \

@@ -6,7 +6,7 @@ use crate::cli::args::LogoutArgs;
 use crate::cli::commands::forget_device::{stored, valid_access};
 use crate::cli::hints::Hinted;
 use crate::cli::profile;
-use crate::cli::settings::{Flags, process_env, resolve};
+use crate::cli::settings::{Chosen, Flags, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::Error as CoreError;
 use cognito_refresh::signin;
@@ -17,6 +17,10 @@ pub fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
     let chosen = profile::require(&ctx.profile, "logout")?;
     let entry = stored(&chosen)?;
     let settings = resolve(Flags::from(&args.session), chosen.profile(), &process_env);
+    if entry.client_credentials.is_some() && !args.global {
+        // An app client's own token: no session to end, no refresh token to revoke.
+        return remove(&chosen, ctx);
+    }
     let secrets = settings.read_secrets(Some(&chosen), log)?;
     let what = if args.global {
         "GlobalSignOut"
@@ -57,19 +61,25 @@ pub fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
             return Err(Hinted::wrap(e, hint));
         }
     }
-    let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;
-    chosen.store.remove(&lock)?;
-    drop(lock);
-    log.notice(&format!(
-        "signed out: removed the tokens of profile {} from {}",
-        chosen.name,
-        chosen.store.dir().display()
-    ));
+    remove(&chosen, ctx)?;
     if let Some(key) = &entry.device_key {
         log.notice(&format!(
             "device {key} stays remembered by the user pool, but its password left the store: \
              `forget-device` before `logout` makes the user pool forget it too"
         ));
     }
+    Ok(())
+}
+
+/// Removes the profile's tokens from the store, under its lock.
+fn remove(chosen: &Chosen, ctx: &Ctx) -> Result<()> {
+    let lock = chosen.store.lock(&chosen.name, Duration::from_secs(30))?;
+    chosen.store.remove(&lock)?;
+    drop(lock);
+    ctx.log.notice(&format!(
+        "signed out: removed the tokens of profile {} from {}",
+        chosen.name,
+        chosen.store.dir().display()
+    ));
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand: each resolves its settings, calls the library, and prints.
 
 pub mod aws_credentials;
+pub mod client_token;
 pub mod completions;
 pub mod decode;
 pub mod diagnose;

@@ -74,11 +74,18 @@ pub fn run(args: ProfilesArgs, ctx: &Ctx) -> Result<()> {
                 expires_at: expires.and_then(|at| rfc3339(at).ok()),
                 expires_unix: expires,
                 valid: expires.is_some_and(|at| at > now),
-                refresh_token: entry.is_some(),
-                rotation: match entry.as_ref().and_then(|e: &Entry| e.rotation) {
-                    Some(true) => "on",
-                    Some(false) => "off",
-                    None => "unknown",
+                refresh_token: entry
+                    .as_ref()
+                    .is_some_and(|e| e.client_credentials.is_none()),
+                rotation: match entry
+                    .as_ref()
+                    .map(|e: &Entry| (e.rotation, &e.client_credentials))
+                {
+                    // An app client's own token: no refresh token to rotate.
+                    Some((_, Some(_))) => "n/a",
+                    Some((Some(true), _)) => "on",
+                    Some((Some(false), _)) => "off",
+                    None | Some((None, _)) => "unknown",
                 },
                 last_refresh: entry
                     .as_ref()

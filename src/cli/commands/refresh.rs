@@ -57,6 +57,7 @@ fn run_with_profile(
     ctx: &Ctx,
 ) -> Result<()> {
     let log = &ctx.log;
+    crate::cli::m2m::refuse(&chosen, "refresh")?;
     profile::create_if_absent(&mut chosen, flags, None, log)?;
     let settings = resolve(flags, chosen.profile(), &process_env);
     let mut secrets = settings.read_secrets(Some(&chosen), log)?;

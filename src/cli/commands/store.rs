@@ -18,6 +18,7 @@ use std::time::Duration;
 pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     let mut chosen = profile::require(&ctx.profile, "store")?;
+    crate::cli::m2m::refuse(&chosen, "store")?;
     let flags = Flags::from(&args.session);
     profile::create_if_absent(&mut chosen, flags, None, log)?;
     let mut settings = resolve(flags, chosen.profile(), &process_env);

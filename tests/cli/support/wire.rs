@@ -267,3 +267,44 @@ pub async fn identity_bodies(server: &MockServer, operation: &str) -> Vec<(Value
         .map(|r| (body(r), r.headers.contains_key("authorization")))
         .collect()
 }
+
+/// The scopes of the stubs' machine-to-machine tokens.
+pub const M2M_SCOPES: &str = "orders/read orders/write";
+
+/// An app client's own access token (client credentials), as Cognito issues them: no user,
+/// `scope` the scopes granted; valid `valid_for` seconds from now.
+pub fn client_access_token(valid_for: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    jwt::unsigned(json!({
+        "sub": CLIENT, "client_id": CLIENT, "token_use": "access", "scope": M2M_SCOPES,
+        "auth_time": now, "iat": now, "exp": now + valid_for, "jti": now,
+        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
+    }))
+}
+
+/// The token endpoint's answer to `grant_type=client_credentials`: the access token, its
+/// validity and type, and nothing else.
+pub fn client_credentials_answer(access_token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(
+        json!({"access_token": access_token, "expires_in": 3600, "token_type": "Bearer"})
+            .to_string(),
+        "application/json;charset=UTF-8",
+    )
+}
+
+/// The token endpoint's error answer: `{"error": code}` with this HTTP status.
+pub fn token_endpoint_error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(
+        json!({"error": code}).to_string(),
+        "application/json;charset=UTF-8",
+    )
+}
+
+/// GetClientToken's answer: `{"ClientAuthenticationResult": {...}}`, an hour's validity.
+pub fn client_token_result(access_token: &str) -> ResponseTemplate {
+    ok(json!({"ClientAuthenticationResult": {
+        "AccessToken": access_token,
+        "ExpiresIn": 3600,
+        "TokenType": "Bearer",
+    }}))
+}
