@@ -337,6 +337,7 @@ pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Er
     // A file of this format is read once; any other is read again below, to say what is wrong.
     if let Ok(file) = serde_json::from_slice::<EntryFile>(bytes)
         && file.version == FORMAT_VERSION
+        && (!file.refresh_token.is_empty() || file.client_credentials.is_some())
     {
         return Ok(file.into_entry());
     }
