@@ -148,7 +148,7 @@ pub fn new_profile(
 /// may have added it meanwhile), and reloads the config file.
 pub fn save_new(chosen: &mut Chosen, profile: &Profile, log: &Log) -> Result<()> {
     let path = chosen.config.path.clone();
-    if config::add_profile(&path, &chosen.name, profile)? {
+    if config::edit::add_profile(&path, &chosen.name, profile)? {
         log.notice(&format!(
             "created profile {} in {}",
             chosen.name,

@@ -334,7 +334,7 @@ pub fn point_profile_at_domain(chosen: &mut Chosen, domain: &str, log: &Log) -> 
         return Ok(());
     }
     let path = chosen.config.path.clone();
-    if config::set_profile_keys(
+    if config::edit::set_profile_keys(
         &path,
         &chosen.name,
         &[("api", "oauth2"), ("domain", domain)],
