@@ -355,6 +355,7 @@ impl Settings {
             ("device key", &self.device_key),
             ("region", &self.region),
             ("user pool id", &self.user_pool_id),
+            ("AWS profile", &self.aws_profile),
         ] {
             if let Some(s) = setting {
                 parts.push(format!("{what} {} ({})", s.value, from(s.source)));
@@ -695,10 +696,12 @@ mod tests {
             &[
                 ("COGNITO_REFRESH_TOKEN", "rt-secret-3"),
                 ("AWS_REGION", "eu-west-1"),
+                ("AWS_PROFILE", "ops"),
             ],
         );
         let line = s.describe(Some("ci"));
         assert!(line.contains("client id c1 (profile ci)"), "{line}");
+        assert!(line.contains("AWS profile ops (AWS_PROFILE)"), "{line}");
         assert!(line.contains("region eu-west-1 (AWS_REGION)"), "{line}");
         assert!(line.contains("client secret from command line"), "{line}");
         assert!(
