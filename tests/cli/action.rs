@@ -195,6 +195,9 @@ impl Runner {
                 // A job's environment the action must not take for its inputs or outputs.
                 .env("COGNITO_CLIENT_ID", "not-this-client")
                 .env("COGNITO_PROFILE", "not-this-profile")
+                .env("COGNITO_DEVICE_KEY", "eu-west-1_not-this-device")
+                .env("COGNITO_USER_POOL_ID", "us-east-1_NotThisPool")
+                .env("COGNITO_DOMAIN", "https://not-this-domain.example")
                 .env("AWS_ACCESS_KEY_ID", JOB_AWS_KEY)
                 .env("NO_PROXY", "*")
                 .stdout(Stdio::from(log.try_clone().unwrap()))
@@ -310,7 +313,16 @@ async fn action_installs_the_release_and_sets_masked_outputs() {
         "the input, not the job's COGNITO_CLIENT_ID"
     );
     assert_eq!(body["AuthParameters"]["REFRESH_TOKEN"], REFRESH_TOKEN);
+    assert_eq!(
+        body["AuthParameters"].get("DEVICE_KEY"),
+        None,
+        "no device-key input: not the job's COGNITO_DEVICE_KEY"
+    );
     let log = runner.read("log");
+    assert!(
+        !log.contains("us-east-1"),
+        "the region input, not the job's COGNITO_USER_POOL_ID: {log}"
+    );
     assert!(
         log.contains(&format!("Downloading {}/v", downloads.uri())),
         "{log}"
