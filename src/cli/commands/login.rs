@@ -1,14 +1,14 @@
 //! `cognito-refresh login`: sign in, answer the challenges, remember the device when asked,
 //! and keep the tokens in the profile's store.
 
-use super::{Ctx, write_stdout};
+use super::{Ctx, sign_in_settings, write_stdout};
 use crate::cli::args::{Flow, LoginArgs, OutputFormat};
 use crate::cli::hints::Hinted;
 use crate::cli::output;
 use crate::cli::profile;
 use crate::cli::prompt::CliPrompter;
 use crate::cli::settings::Chosen;
-use crate::cli::settings::{Flags, process_env, resolve, value};
+use crate::cli::settings::{Flags, value};
 use anyhow::Result;
 use cognito_refresh::signin::{self, LoginOptions, RememberedDevice};
 use cognito_refresh::{Entry, Error as CoreError, ErrorKind, RefreshApi};
@@ -59,14 +59,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         let api = (args.flow == Flow::AdminPassword).then_some(RefreshApi::AdminInitiateAuth);
         profile::create_if_absent(chosen, creating, api, log)?;
     }
-    let settings = resolve(
-        flags,
-        chosen.as_ref().and_then(Chosen::profile),
-        &process_env,
-    );
-    let secrets = settings.read_secrets(chosen.as_ref(), log)?;
-    log.info(&settings.describe(chosen.as_ref().map(|c| c.name.as_str())));
-    let client_id = settings.require_client_id()?;
+    let (settings, secrets, client_id) = sign_in_settings(flags, chosen.as_ref(), log)?;
     let username = value(&settings.username)
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| {

@@ -2,7 +2,7 @@
 //! in the user's browser, redirected to a listener on this machine; the session is kept in the
 //! profile, which then refreshes at the domain's token endpoint (`api = "oauth2"`).
 
-use super::{Ctx, write_stdout};
+use super::{Ctx, sign_in_settings, write_stdout};
 use crate::cli::args::{
     Api, ApiArgs, AwsProfileArgs, ClientMetadataArgs, DEFAULT_BROWSER_WAIT, DEFAULT_REDIRECT_URI,
     DEFAULT_TIMEOUT, Flow, LoginArgs, OutputFormat,
@@ -12,7 +12,7 @@ use crate::cli::hints::{self, Hinted};
 use crate::cli::log::{Log, eprintln};
 use crate::cli::output;
 use crate::cli::profile;
-use crate::cli::settings::{Chosen, Flags, Source, process_env, resolve, value};
+use crate::cli::settings::{Chosen, Flags, Source, value};
 use anyhow::Result;
 use cognito_refresh::config;
 use cognito_refresh::signin::browser::{BrowserSignIn, Ignored, Page};
@@ -52,14 +52,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
     if let Some(chosen) = chosen.as_mut() {
         profile::create_if_absent(chosen, flags, None, log)?;
     }
-    let settings = resolve(
-        flags,
-        chosen.as_ref().and_then(Chosen::profile),
-        &process_env,
-    );
-    let secrets = settings.read_secrets(chosen.as_ref(), log)?;
-    log.info(&settings.describe(chosen.as_ref().map(|c| c.name.as_str())));
-    let client_id = settings.require_client_id()?;
+    let (settings, secrets, client_id) = sign_in_settings(flags, chosen.as_ref(), log)?;
     let domain = value(&settings.domain).ok_or_else(|| {
         CoreError::usage(
             "--flow browser signs in at the user pool's domain: pass --domain https://DOMAIN \

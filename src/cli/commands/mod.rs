@@ -19,7 +19,9 @@ pub mod verify;
 pub mod watch;
 
 pub use crate::cli::ctx::Ctx;
-use crate::cli::settings::Settings;
+use crate::cli::log::Log;
+use crate::cli::secrets::Secrets;
+use crate::cli::settings::{Chosen, Flags, Settings, process_env, resolve};
 use anyhow::Result;
 use cognito_refresh::{Error as CoreError, RefreshOptions};
 use std::io::{self, Write};
@@ -36,6 +38,20 @@ pub fn given_options(ctx: &Ctx, settings: &Settings) -> Result<RefreshOptions> {
     })?;
     ctx.log.info(&settings.describe(None));
     settings.options(refresh_token, &secrets)
+}
+
+/// A sign-in's settings (flags, the profile when one is chosen, the environment), its secrets
+/// and its app client, with the `-v` line saying where each setting came from.
+pub fn sign_in_settings(
+    flags: Flags<'_>,
+    chosen: Option<&Chosen>,
+    log: &Log,
+) -> Result<(Settings, Secrets, String)> {
+    let settings = resolve(flags, chosen.and_then(Chosen::profile), &process_env);
+    let secrets = settings.read_secrets(chosen, log)?;
+    log.info(&settings.describe(chosen.map(|c| c.name.as_str())));
+    let client_id = settings.require_client_id()?;
+    Ok((settings, secrets, client_id))
 }
 
 /// Writes to stdout. When that fails (a pipe whose reader is gone, a full disk), the output was
