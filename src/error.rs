@@ -66,6 +66,8 @@ pub enum Operation {
     SigningKeys,
     /// GetClientToken: an access token for the app client itself (machine to machine).
     ClientToken,
+    /// The shared token store's DynamoDB table: GetItem, UpdateItem, DeleteItem, CreateTable.
+    Store,
 }
 
 impl Operation {

@@ -246,3 +246,15 @@ fn failpoint(name: &str) {
     #[cfg(not(feature = "failpoints"))]
     let _ = name;
 }
+
+/// Test hook: when `COGNITO_REFRESH_TEST_FAILPOINT` names this point, the process sleeps a
+/// second here, so that a test can kill it at a known point (a process that holds a profile's
+/// lock or lease and has not sent its refresh). Only with the `failpoints` feature.
+pub(crate) fn pause_point(name: &str) {
+    #[cfg(feature = "failpoints")]
+    if std::env::var_os("COGNITO_REFRESH_TEST_FAILPOINT").is_some_and(|v| v == name) {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    #[cfg(not(feature = "failpoints"))]
+    let _ = name;
+}

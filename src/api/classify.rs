@@ -335,7 +335,14 @@ pub fn classify(code: &str, message: &str, status: Option<u16>, operation: Opera
         ("InvalidParameterException" | "OperationNotEnabledException", _) => {
             Reason::InvalidParameter
         }
-        ("TooManyRequestsException" | "LimitExceededException", _) => Reason::Throttled,
+        (
+            "TooManyRequestsException"
+            | "LimitExceededException"
+            | "ThrottlingException"
+            | "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded",
+            _,
+        ) => Reason::Throttled,
         ("InternalErrorException" | "InternalServerError" | "ServiceUnavailable", _) => {
             Reason::ServerError
         }

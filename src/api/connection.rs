@@ -35,6 +35,34 @@ macro_rules! sdk_config {
 }
 pub(crate) use sdk_config;
 
+/// Like [`sdk_config!`], for an SDK client that signs with AWS credentials from the standard
+/// chain (environment, shared config and credentials files with `$aws_profile` or the default,
+/// SSO, web identity, container and instance metadata). The region, endpoint, timeouts and
+/// retries are `$connection`'s: never an endpoint from the AWS config files. In an async
+/// function: the shared config is loaded here.
+macro_rules! signed_sdk_config {
+    ($sdk:ident, $connection:expr, $aws_profile:expr) => {{
+        let connection: &$crate::api::connection::Connection = $connection;
+        let aws_profile: Option<&str> = $aws_profile;
+        let mut loader = aws_config::defaults($sdk::config::BehaviorVersion::latest())
+            .region($sdk::config::Region::new(connection.region.clone()))
+            .timeout_config(connection.timeout_config())
+            .retry_config(connection.retry_config());
+        if let Some(profile) = aws_profile {
+            loader = loader.profile_name(profile);
+        }
+        let shared = loader.load().await;
+        let mut config = $sdk::config::Builder::from(&shared);
+        config.set_endpoint_url(connection.sdk_endpoint_url());
+        config
+            .interceptor($crate::api::http::CapAnswers)
+            .retry_classifier($crate::api::http::CapAnswers)
+            .http_client(connection.http_client())
+            .build()
+    }};
+}
+pub(crate) use signed_sdk_config;
+
 /// Where and how to reach Cognito.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -66,24 +94,11 @@ impl Connection {
     /// endpoint, timeouts and retries are this connection's: never an endpoint from the AWS
     /// config files.
     pub async fn signed_client(&self, aws_profile: Option<&str>) -> Client {
-        use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(self.region.clone()))
-            .timeout_config(self.timeout_config())
-            .retry_config(self.retry_config());
-        if let Some(profile) = aws_profile {
-            loader = loader.profile_name(profile);
-        }
-        let shared = loader.load().await;
-        let mut config = aws_sdk_cognitoidentityprovider::config::Builder::from(&shared);
-        config.set_endpoint_url(self.sdk_endpoint_url());
-        Client::from_conf(
-            config
-                .interceptor(crate::api::http::CapAnswers)
-                .retry_classifier(crate::api::http::CapAnswers)
-                .http_client(self.http_client())
-                .build(),
-        )
+        Client::from_conf(signed_sdk_config!(
+            aws_sdk_cognitoidentityprovider,
+            self,
+            aws_profile
+        ))
     }
 
     /// The HTTP client of every SDK client of this connection: the tool's one HTTP and TLS
@@ -137,6 +152,25 @@ impl Connection {
         match &self.endpoint {
             Some(url) => url.as_str().trim_end_matches('/').to_string(),
             None => format!("https://{}.{}.amazonaws.com", self.service, self.region),
+        }
+    }
+
+    /// A connection to `service` (an AWS endpoint prefix, such as `dynamodb`) in `region`, at
+    /// `endpoint` when one is given, each call bounded by `timeout` and retried `max_attempts`
+    /// times in all.
+    pub(crate) fn to_service(
+        service: &'static str,
+        region: String,
+        endpoint: Option<Url>,
+        timeout: Duration,
+        max_attempts: u32,
+    ) -> Connection {
+        Connection {
+            region,
+            endpoint,
+            timeout,
+            max_attempts,
+            service,
         }
     }
 

@@ -154,7 +154,7 @@ fn report(
     ctx.log.info(&format!(
         "profile {}: AWS credentials {how}, valid until {until} ({})",
         chosen.name,
-        chosen.store.path(&chosen.name).display()
+        chosen.store.location(&chosen.name)
     ));
     let min = i64::try_from(freshness.min_ttl.as_secs()).unwrap_or(i64::MAX);
     if matches!(outcome, CredentialsOutcome::Fetched { .. })

@@ -12,6 +12,9 @@ use crate::cli::settings::{
 };
 use anyhow::Result;
 use cognito_refresh::config::{self, Config, Profile, check_profile_name};
+use cognito_refresh::endpoint::parse_endpoint;
+use cognito_refresh::region::{is_region, region_of_pool};
+use cognito_refresh::store::{DYNAMODB_SCHEME, DynamoDbSettings, parse_store_url};
 use cognito_refresh::tokens::rfc3339;
 use cognito_refresh::{
     Entry, Error as CoreError, Need, Outcome, Policy, RefreshApi, RefreshOptions, Store, Tokens,
@@ -29,14 +32,70 @@ pub fn config_path(choice: &ProfileChoice) -> Result<PathBuf> {
         })
 }
 
-/// The token store: --store, COGNITO_REFRESH_STORE, else the XDG default.
-pub fn store(choice: &ProfileChoice) -> Result<Store> {
-    value(&choice.store)
-        .or_else(Store::default_dir)
-        .map(Store::new)
-        .ok_or_else(|| {
-            CoreError::usage("no token store directory: HOME is not set; pass --store DIR").into()
+/// The token store: --store or COGNITO_REFRESH_STORE (a directory, or `dynamodb://TABLE`), else
+/// the profile's `store` (`dynamodb://TABLE`), else the XDG default directory.
+pub fn store(choice: &ProfileChoice, profile: Option<&Profile>) -> Result<Store> {
+    if let Some(given) = value(&choice.store) {
+        return match given.to_str().and_then(parse_store_url) {
+            Some(table) => dynamodb_store(table?, profile),
+            None => Ok(Store::new(given)),
+        };
+    }
+    if let Some(named) = profile.and_then(|p| p.store.as_deref()) {
+        return match parse_store_url(named) {
+            Some(table) => dynamodb_store(table?, profile),
+            None => Err(CoreError::usage(format!(
+                "invalid store {named:?} in the profile: expected {DYNAMODB_SCHEME}TABLE (a \
+                 directory is given with --store DIR)"
+            ))
+            .into()),
+        };
+    }
+    Store::default_dir().map(Store::new).ok_or_else(|| {
+        CoreError::usage("no token store directory: HOME is not set; pass --store DIR").into()
+    })
+}
+
+/// The store in a DynamoDB table: in the profile's `store_region`, else its region (given, or
+/// its user pool's), else AWS_REGION or AWS_DEFAULT_REGION; at its `store_endpoint_url` when it
+/// has one; signed by its `aws_profile`'s credentials, else the standard chain's.
+fn dynamodb_store(table: String, profile: Option<&Profile>) -> Result<Store> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let region = profile
+        .and_then(|p| {
+            p.store_region
+                .clone()
+                .or_else(|| p.region.clone())
+                .or_else(|| {
+                    p.user_pool_id
+                        .as_deref()
+                        .and_then(region_of_pool)
+                        .map(str::to_string)
+                })
         })
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| {
+            CoreError::usage(format!(
+                "no region for the token store {DYNAMODB_SCHEME}{table}: set store_region in the \
+                 profile, or AWS_REGION"
+            ))
+        })?;
+    if !is_region(&region) {
+        return Err(CoreError::usage(format!(
+            "invalid region {region:?} for the token store {DYNAMODB_SCHEME}{table}: expected a \
+             name like eu-west-1"
+        ))
+        .into());
+    }
+    let endpoint = profile
+        .and_then(|p| p.store_endpoint_url.as_deref())
+        .map(parse_endpoint)
+        .transpose()?;
+    let settings = DynamoDbSettings::new(table, region)
+        .endpoint(endpoint)
+        .aws_profile(profile.and_then(|p| p.aws_profile.clone()));
+    Ok(Store::dynamodb(settings))
 }
 
 /// The profile named by --profile or COGNITO_PROFILE, with its config loaded; `None` when no
@@ -47,10 +106,11 @@ pub fn choose(choice: &ProfileChoice) -> Result<Option<Chosen>> {
     };
     check_profile_name(&name)?;
     let config = Config::load(&config_path(choice)?)?;
+    let store = store(choice, config.profile(&name))?;
     Ok(Some(Chosen {
         name,
         config,
-        store: store(choice)?,
+        store,
     }))
 }
 
@@ -253,8 +313,7 @@ pub fn no_session(chosen: &Chosen) -> CoreError {
         profile: chosen.name.clone(),
         message: format!(
             "profile {} has no stored session (nothing in {})",
-            chosen.name,
-            chosen.store.dir().display()
+            chosen.name, chosen.store
         )
         .into(),
     }
@@ -293,7 +352,7 @@ pub fn report(
     log.info(&format!(
         "profile {}: tokens {how}, valid until {until} ({})",
         chosen.name,
-        chosen.store.path(&chosen.name).display()
+        chosen.store.location(&chosen.name)
     ));
     if matches!(outcome, Outcome::Refreshed(_))
         && !entry.is_fresh(need, min_ttl, cognito_refresh::tokens::now_unix())

@@ -413,6 +413,14 @@ impl Chosen {
         self.config.profile(&self.name)
     }
 
+    /// The profile's settings: `flags` over the profile over the process's environment. The
+    /// store's own calls (a shared store's) are bounded by the timeout they give.
+    pub fn settings(&self, flags: Flags<'_>) -> Settings {
+        let settings = resolve(flags, self.profile(), &process_env);
+        self.store.set_timeout(settings.timeout.value);
+        settings
+    }
+
     /// The client secret the profile refers to, if any.
     pub fn client_secret(&self) -> Result<Option<SecretString>> {
         Ok(self.config.client_secret(&self.name)?)

@@ -108,6 +108,9 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
         ("aws_profile", &p.aws_profile),
         ("identity_pool_id", &p.identity_pool_id),
         ("role_arn", &p.role_arn),
+        ("store", &p.store),
+        ("store_region", &p.store_region),
+        ("store_endpoint_url", &p.store_endpoint_url),
     ];
     for (key, value) in strings {
         if let Some(v) = value {

@@ -58,6 +58,13 @@ pub struct Profile {
     pub grant: Option<Grant>,
     /// The scopes a `client_credentials` profile asks for (`resource-server/scope`).
     pub scopes: Option<Vec<String>>,
+    /// Where the profile's session is kept: `dynamodb://TABLE` (a table that machines share),
+    /// or a directory; else the default directory.
+    pub store: Option<String>,
+    /// The region of the `dynamodb://` store's table; else the profile's region.
+    pub store_region: Option<String>,
+    /// An endpoint for the `dynamodb://` store (DynamoDB Local, an emulator).
+    pub store_endpoint_url: Option<String>,
 }
 
 /// How a profile's tokens are obtained.

@@ -2,8 +2,8 @@
 //! under the profile's lock. Like [`fresh_tokens`](super::fresh_tokens), without a refresh
 //! token: a new token is asked for with the app client's own credentials.
 
+use super::backend::Store;
 use super::entry::{Entry, no_session};
-use super::file::Store;
 use super::fresh::{Outcome, Policy};
 use crate::Error;
 use crate::tokens::{Tokens, now_unix};
@@ -36,7 +36,7 @@ where
                     "the token store holds a user's session (a refresh token) for profile \
                      {profile}, in {}: an app client's own token would replace it; sign out of \
                      that session first, or use another profile",
-                    store.dir().display()
+                    store
                 ),
             ));
         };

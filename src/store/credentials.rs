@@ -1,8 +1,8 @@
 //! AWS credentials that are fresh enough: from the store, or fetched once under the profile's
 //! lock, after the ID token they are fetched with is refreshed under the same lock.
 
+use super::backend::Store;
 use super::entry::{AwsEntry, Entry, Need, no_session};
-use super::file::Store;
 use crate::Error;
 use crate::tokens::{Tokens, now_unix};
 use std::time::Duration;
@@ -97,7 +97,7 @@ where
             format!(
                 "no tokens are stored for profile {profile} (in {}): sign in or save a refresh \
                  token of profile {profile} first",
-                store.dir().display()
+                store
             ),
         )
     };

@@ -1,9 +1,9 @@
 //! One profile's tokens, and the file format they are kept in.
 
-use crate::Error;
 use crate::identity::AwsCredentials;
 use crate::jwt;
 use crate::tokens::{Tokens, now_unix};
+use crate::{Error, ErrorKind};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -365,6 +365,16 @@ pub fn parse_entry(bytes: &[u8], path: &Path, profile: &str) -> Result<Entry, Er
         return Err(corrupt(path, profile, "it has no refresh token".into()));
     }
     Ok(file.into_entry())
+}
+
+/// An entry as its file (or its DynamoDB item) holds it; `path` names it in errors.
+pub(super) fn encode_entry(entry: &Entry, path: &Path) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec_pretty(&EntryFile::from_entry(entry)).map_err(|e| {
+        Error::new(
+            ErrorKind::Other,
+            format!("cannot encode the token store file {}: {e}", path.display()),
+        )
+    })
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {

@@ -1,6 +1,6 @@
 //! The store's directory: reading, locking and atomically replacing one file per profile.
 
-use super::entry::{Entry, EntryFile, corrupt, parse_entry};
+use super::entry::{Entry, corrupt, encode_entry, parse_entry};
 use crate::config::{base_dir, check_profile_name};
 use crate::files::{self, Replacement};
 use crate::text::Setting;
@@ -19,33 +19,27 @@ const RESERVED_ROOM: u64 = 64 * 1024;
 
 /// A token store directory.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct FileStore {
     dir: PathBuf,
 }
 
 /// The exclusive lock on one profile, released when dropped (or when the process ends).
 #[derive(Debug)]
-pub struct ProfileLock {
+pub struct FileLock {
     file: fs::File,
     profile: String,
 }
 
-impl ProfileLock {
-    pub fn profile(&self) -> &str {
-        &self.profile
-    }
-}
-
-impl Drop for ProfileLock {
+impl Drop for FileLock {
     fn drop(&mut self) {
         // Closing the file releases the lock as well; unlocking first says so explicitly.
         let _ = self.file.unlock();
     }
 }
 
-impl Store {
-    pub fn new(dir: impl Into<PathBuf>) -> Store {
-        Store { dir: dir.into() }
+impl FileStore {
+    pub fn new(dir: impl Into<PathBuf>) -> FileStore {
+        FileStore { dir: dir.into() }
     }
 
     /// `$XDG_STATE_HOME/cognito-refresh`, else `~/.local/state/cognito-refresh`.
@@ -130,7 +124,7 @@ impl Store {
 
     /// Waits for the exclusive lock on a profile, at most `wait`. Creates the directory
     /// (0700) when needed, and refuses one that is read-only.
-    pub fn lock(&self, profile: &str, wait: Duration) -> Result<ProfileLock, Error> {
+    pub fn lock(&self, profile: &str, wait: Duration) -> Result<FileLock, Error> {
         check_profile_name(profile)?;
         if !self.check_dir()? {
             files::create_private_dir(&self.dir, "token store directory")?;
@@ -156,7 +150,7 @@ impl Store {
         loop {
             match file.try_lock() {
                 Ok(()) => {
-                    return Ok(ProfileLock {
+                    return Ok(FileLock {
                         file,
                         profile: profile.to_string(),
                     });
@@ -201,30 +195,26 @@ impl Store {
     /// given room for an entry the size of `like` and 64 KiB more, so that the
     /// write after a refresh cannot fail for a full disk. Temporary files that a process which
     /// died while holding the lock left behind are removed.
-    pub fn begin_save(
-        &self,
-        lock: &ProfileLock,
-        like: Option<&Entry>,
-    ) -> Result<PendingSave, Error> {
+    pub fn begin_save(&self, lock: &FileLock, like: Option<&Entry>) -> Result<FilePending, Error> {
         let size = match like {
-            Some(entry) => encode(entry, &self.path(&lock.profile))?.len() as u64,
+            Some(entry) => encode_entry(entry, &self.path(&lock.profile))?.len() as u64,
             None => 0,
         };
         self.begin(lock, size + RESERVED_ROOM)
     }
 
-    fn begin(&self, lock: &ProfileLock, reserve: u64) -> Result<PendingSave, Error> {
+    fn begin(&self, lock: &FileLock, reserve: u64) -> Result<FilePending, Error> {
         let path = self.path(&lock.profile);
         self.remove_stale_temporaries(&lock.profile);
         let mut replacement = Replacement::begin(&path, "token store file")?;
         if reserve > 0 {
             replacement.reserve(reserve, "token store file")?;
         }
-        Ok(PendingSave { replacement, path })
+        Ok(FilePending { replacement, path })
     }
 
     /// Writes a profile's tokens, under its lock.
-    pub fn save(&self, lock: &ProfileLock, entry: &Entry) -> Result<(), Error> {
+    pub fn save(&self, lock: &FileLock, entry: &Entry) -> Result<(), Error> {
         self.begin(lock, 0)?.commit(entry)
     }
 
@@ -247,7 +237,7 @@ impl Store {
     }
 
     /// Removes a profile's tokens, under its lock. Returns whether there were any.
-    pub fn remove(&self, lock: &ProfileLock) -> Result<bool, Error> {
+    pub fn remove(&self, lock: &FileLock) -> Result<bool, Error> {
         let path = self.path(&lock.profile);
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),
@@ -303,24 +293,14 @@ fn regular_file_or_none(path: &Path, what: &str) -> Result<bool, Error> {
 }
 
 #[derive(Debug)]
-pub struct PendingSave {
+pub struct FilePending {
     replacement: Replacement,
     path: PathBuf,
 }
 
-impl PendingSave {
+impl FilePending {
     pub fn commit(self, entry: &Entry) -> Result<(), Error> {
-        let bytes = encode(entry, &self.path)?;
+        let bytes = encode_entry(entry, &self.path)?;
         self.replacement.commit(&bytes, "token store file")
     }
-}
-
-/// An entry as its file holds it.
-fn encode(entry: &Entry, path: &Path) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec_pretty(&EntryFile::from_entry(entry)).map_err(|e| {
-        Error::new(
-            ErrorKind::Other,
-            format!("cannot encode the token store file {}: {e}", path.display()),
-        )
-    })
 }

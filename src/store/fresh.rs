@@ -1,7 +1,7 @@
 //! Tokens that are fresh enough: from the store, or refreshed once under the profile's lock.
 
+use super::backend::Store;
 use super::entry::{Entry, Need, no_session};
-use super::file::Store;
 use crate::Error;
 use crate::tokens::{Tokens, now_unix};
 use std::time::Duration;
@@ -75,7 +75,7 @@ where
             format!(
                 "no tokens are stored for profile {profile} (in {}): save a refresh token \
              of profile {profile} first",
-                store.dir().display()
+                store
             ),
         )
     };
@@ -97,6 +97,7 @@ where
         return Ok((entry, Outcome::RefreshedByAnother));
     }
     let pending = store.begin_save(&lock, Some(&entry))?;
+    crate::files::pause_point("pause-before-refresh");
     let tokens = refresh(&entry)?;
     entry.update(&tokens);
     pending.commit(&entry)?;

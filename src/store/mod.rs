@@ -12,17 +12,24 @@
 //!
 //! A file that cannot be read, is corrupt, or is of an unknown version is an error that names
 //! it, and it is left as it is.
+//!
+//! A profile can keep its session in a DynamoDB table instead (`dynamodb://TABLE`), shared by
+//! machines that use the same session: see [`dynamodb`]'s item and lease. Both stores give the
+//! same operations ([`Store`]), so every command works with either.
 
+mod backend;
 mod client_credentials;
 mod credentials;
+mod dynamodb;
 mod entry;
 mod file;
 mod fresh;
 
+pub use backend::{PendingSave, ProfileLock, Store};
 pub use client_credentials::fresh_client_token;
 pub use credentials::{CredentialsOutcome, CredentialsPolicy, ID_TOKEN_MIN_TTL, fresh_credentials};
+pub use dynamodb::{DynamoDbSettings, SCHEME as DYNAMODB_SCHEME, parse_store_url};
 pub use entry::{AwsEntry, ClientCredentials, Entry, FORMAT_VERSION, Need, parse_entry};
-pub use file::{PendingSave, ProfileLock, Store};
 pub use fresh::{Outcome, Policy, fresh_tokens};
 
 #[cfg(test)]
@@ -89,9 +96,9 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(store.dir()), 0o700);
-            assert_eq!(mode(&store.path("ci")), 0o600);
-            assert_eq!(mode(&store.lock_path("ci")), 0o600);
+            assert_eq!(mode(store.files().dir()), 0o700);
+            assert_eq!(mode(&store.files().path("ci")), 0o600);
+            assert_eq!(mode(&store.files().lock_path("ci")), 0o600);
         }
     }
 
@@ -154,7 +161,10 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::TokenRejected);
         assert!(store.load("ci").unwrap().is_none());
         // No temporary file is left behind either.
-        let names: Vec<_> = fs::read_dir(store.dir()).unwrap().flatten().collect();
+        let names: Vec<_> = fs::read_dir(store.files().dir())
+            .unwrap()
+            .flatten()
+            .collect();
         assert_eq!(names.len(), 1, "only the lock file: {names:?}");
     }
 
@@ -177,7 +187,7 @@ mod tests {
         let (_dir, store) = store();
         let lock = store.lock("ci", Duration::from_secs(1)).unwrap();
         drop(lock);
-        let path = store.path("ci");
+        let path = store.files().path("ci");
         let write = |text: &str| {
             fs::write(&path, text).unwrap();
             #[cfg(unix)]
@@ -228,11 +238,11 @@ mod tests {
             .save(&lock, &Entry::new("c1", SecretString::from("rt")))
             .unwrap();
         drop(lock);
-        fs::set_permissions(store.path("ci"), fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(store.files().path("ci"), fs::Permissions::from_mode(0o644)).unwrap();
         let e = store.load("ci").unwrap_err();
         assert!(e.to_string().contains("chmod 600"), "{e}");
-        fs::set_permissions(store.path("ci"), fs::Permissions::from_mode(0o600)).unwrap();
-        fs::set_permissions(store.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(store.files().path("ci"), fs::Permissions::from_mode(0o600)).unwrap();
+        fs::set_permissions(store.files().dir(), fs::Permissions::from_mode(0o755)).unwrap();
         let e = store.load("ci").unwrap_err();
         assert!(e.to_string().contains("chmod 700"), "{e}");
     }
@@ -253,8 +263,8 @@ mod tests {
     fn stale_temporaries_of_the_profile_are_removed() {
         let (_dir, store) = store();
         drop(store.lock("ci", Duration::from_secs(1)).unwrap());
-        let stale = store.dir().join(".ci.json.AbC123.tmp");
-        let other = store.dir().join(".ci-2.json.AbC123.tmp");
+        let stale = store.files().dir().join(".ci.json.AbC123.tmp");
+        let other = store.files().dir().join(".ci-2.json.AbC123.tmp");
         fs::write(&stale, "x").unwrap();
         fs::write(&other, "x").unwrap();
         let lock = store.lock("ci", Duration::from_secs(1)).unwrap();

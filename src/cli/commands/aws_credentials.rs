@@ -6,7 +6,7 @@ use crate::cli::args::{AwsCredentialsArgs, AwsOutputFormat};
 use crate::cli::aws::fresh_aws;
 use crate::cli::output::export;
 use crate::cli::profile;
-use crate::cli::settings::{Flags, process_env, resolve};
+use crate::cli::settings::Flags;
 use anyhow::Result;
 use cognito_refresh::ExposeSecret;
 use cognito_refresh::identity::AwsCredentials;
@@ -33,7 +33,7 @@ pub fn run(args: AwsCredentialsArgs, ctx: &Ctx) -> Result<()> {
         ..Flags::from(&args.session)
     };
     profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     let aws = fresh_aws(ctx, &chosen, &settings, &args.freshness)?;
     write_stdout(&render(&aws.credentials, args.output)?)
 }

@@ -49,7 +49,7 @@ pub fn run(args: ClientTokenArgs, ctx: &Ctx) -> Result<()> {
         .into());
     }
     let new_profile = chosen.profile().is_none();
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     let ask = ask(&args, &settings, Some(&chosen))?;
     if new_profile {
         save_profile(&mut chosen, flags, &ask, ctx)?;

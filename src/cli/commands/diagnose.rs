@@ -21,7 +21,7 @@ pub fn run(args: DiagnoseArgs, ctx: &Ctx) -> Result<()> {
         let options = given_options(ctx, &resolve(flags, None, &process_env))?;
         return report_on(&args, options, ctx, |_| Ok(()));
     };
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     let mut secrets = settings.read_secrets(Some(&chosen), log)?;
     if let Some(given) = secrets.refresh_token.take() {
         // A refresh token given on the command line is diagnosed as it is, the store left

@@ -5,7 +5,7 @@ use crate::cli::args::{ExecArgs, SinkFormat};
 use crate::cli::aws::fresh_aws;
 use crate::cli::keeper::{Keeper, Stop, Stopped};
 use crate::cli::profile;
-use crate::cli::settings::{Flags, process_env, resolve};
+use crate::cli::settings::Flags;
 use anyhow::Result;
 use cognito_refresh::identity::AwsCredentials;
 use cognito_refresh::tokens::rfc3339;
@@ -52,7 +52,7 @@ pub fn run(args: ExecArgs, ctx: &Ctx) -> Result<()> {
         ..Flags::from(&args.session)
     };
     profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     let need = if args.watch { Need::Access } else { Need::All };
     let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, need)?;
     let access = entry

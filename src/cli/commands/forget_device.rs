@@ -6,7 +6,7 @@ use crate::cli::args::ForgetDeviceArgs;
 use crate::cli::profile;
 use crate::cli::secrets::Secrets;
 use crate::cli::settings::Chosen;
-use crate::cli::settings::{Flags, Settings, process_env, resolve};
+use crate::cli::settings::{Flags, Settings};
 use anyhow::Result;
 use cognito_refresh::signin;
 use cognito_refresh::{Entry, Error as CoreError, Need, Policy, fresh_tokens};
@@ -24,7 +24,7 @@ pub fn run(args: ForgetDeviceArgs, ctx: &Ctx) -> Result<()> {
             chosen.name
         ))
     })?;
-    let settings = resolve(Flags::from(&args.session), chosen.profile(), &process_env);
+    let settings = chosen.settings(Flags::from(&args.session));
     let secrets = settings.read_secrets(Some(&chosen), log)?;
     let entry = valid_access(ctx, &chosen, &settings, &secrets)?;
     let access = entry
@@ -60,9 +60,7 @@ pub fn stored(chosen: &Chosen) -> Result<Entry> {
         CoreError::usage(format!(
             "no tokens are stored for profile {} (in {}): sign in with `cognito-refresh login \
              --profile {}`",
-            chosen.name,
-            chosen.store.dir().display(),
-            chosen.name
+            chosen.name, chosen.store, chosen.name
         ))
         .into()
     })

@@ -176,7 +176,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
             "signed in as {}; tokens saved for profile {} in {}",
             signed_in.username,
             chosen.name,
-            chosen.store.path(&chosen.name).display()
+            chosen.store.location(&chosen.name)
         ));
     }
     if args.print {

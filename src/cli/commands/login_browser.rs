@@ -206,7 +206,7 @@ pub fn run(args: LoginArgs, ctx: &Ctx) -> Result<()> {
         log.notice(&format!(
             "signed in through the browser{user}; tokens saved for profile {} in {}",
             c.name,
-            c.store.path(&c.name).display()
+            c.store.location(&c.name)
         ));
     }
     let pointed = match chosen.as_mut() {

@@ -6,7 +6,7 @@ use crate::cli::args::LogoutArgs;
 use crate::cli::commands::forget_device::{stored, valid_access};
 use crate::cli::hints::Hinted;
 use crate::cli::profile;
-use crate::cli::settings::{Chosen, Flags, process_env, resolve};
+use crate::cli::settings::{Chosen, Flags};
 use anyhow::Result;
 use cognito_refresh::Error as CoreError;
 use cognito_refresh::signin;
@@ -16,7 +16,7 @@ pub fn run(args: LogoutArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     let chosen = profile::require(&ctx.profile, "logout")?;
     let entry = stored(&chosen)?;
-    let settings = resolve(Flags::from(&args.session), chosen.profile(), &process_env);
+    let settings = chosen.settings(Flags::from(&args.session));
     if entry.client_credentials.is_some() && !args.global {
         // An app client's own token: no session to end, no refresh token to revoke.
         return remove(&chosen, ctx);
@@ -78,8 +78,7 @@ fn remove(chosen: &Chosen, ctx: &Ctx) -> Result<()> {
     drop(lock);
     ctx.log.notice(&format!(
         "signed out: removed the tokens of profile {} from {}",
-        chosen.name,
-        chosen.store.dir().display()
+        chosen.name, chosen.store
     ));
     Ok(())
 }

@@ -47,7 +47,10 @@ pub fn sign_in_settings(
     chosen: Option<&Chosen>,
     log: &Log,
 ) -> Result<(Settings, Secrets, String)> {
-    let settings = resolve(flags, chosen.and_then(Chosen::profile), &process_env);
+    let settings = match chosen {
+        Some(chosen) => chosen.settings(flags),
+        None => resolve(flags, None, &process_env),
+    };
     let secrets = settings.read_secrets(chosen, log)?;
     log.info(&settings.describe(chosen.map(|c| c.name.as_str())));
     let client_id = settings.require_client_id()?;

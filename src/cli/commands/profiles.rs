@@ -40,16 +40,21 @@ struct Row {
 pub fn run(args: ProfilesArgs, ctx: &Ctx) -> Result<()> {
     let log = &ctx.log;
     let config = Config::load(&config_path(&ctx.profile)?)?;
-    let store = store(&ctx.profile)?;
+    let files = store(&ctx.profile, None)?;
     let mut names: BTreeSet<String> = config.profiles.keys().cloned().collect();
-    names.extend(store.profiles()?);
+    names.extend(files.profiles()?);
     let selected = value(&ctx.profile.name);
     let now = now_unix();
     let rows: Vec<Row> = names
         .into_iter()
         .map(|name| {
             let profile = config.profile(&name);
-            let (entry, error) = match store.load(&name) {
+            // Each profile's own store: the files, or its table.
+            let loaded: Result<_> = match profile.and_then(|p| p.store.as_ref()) {
+                Some(_) => store(&ctx.profile, profile).and_then(|s| Ok(s.load(&name)?)),
+                None => files.load(&name).map_err(Into::into),
+            };
+            let (entry, error) = match loaded {
                 Ok(entry) => (entry, None),
                 Err(e) => {
                     log.warn(&e.to_string());

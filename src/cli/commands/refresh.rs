@@ -59,7 +59,7 @@ fn run_with_profile(
     let log = &ctx.log;
     crate::cli::m2m::refuse(&chosen, "refresh")?;
     profile::create_if_absent(&mut chosen, flags, None, log)?;
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     let mut secrets = settings.read_secrets(Some(&chosen), log)?;
     let given = secrets.refresh_token.take();
     let stored = chosen.store.load(&chosen.name)?;

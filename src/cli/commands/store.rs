@@ -7,7 +7,7 @@ use crate::cli::input::{StdinOnce, read_limited};
 use crate::cli::log::Log;
 use crate::cli::profile;
 use crate::cli::settings::Chosen;
-use crate::cli::settings::{Flags, Setting, Source, process_env, resolve, value};
+use crate::cli::settings::{Flags, Setting, Source, value};
 use anyhow::Result;
 use cognito_refresh::api::plan::check_refresh_token;
 use cognito_refresh::jwt::{self, Claims};
@@ -21,7 +21,7 @@ pub fn run(args: StoreArgs, ctx: &Ctx) -> Result<()> {
     crate::cli::m2m::refuse(&chosen, "store")?;
     let flags = Flags::from(&args.session);
     profile::create_if_absent(&mut chosen, flags, None, log)?;
-    let mut settings = resolve(flags, chosen.profile(), &process_env);
+    let mut settings = chosen.settings(flags);
     settings.warn_secrets_on_command_line(log);
 
     let mut stdin = StdinOnce::default();
@@ -154,7 +154,7 @@ fn save(chosen: &Chosen, mut entry: Entry, force: bool, log: &Log) -> Result<()>
     log.notice(&format!(
         "saved the refresh token of profile {} in {}",
         chosen.name,
-        store.path(&chosen.name).display()
+        store.location(&chosen.name)
     ));
     Ok(())
 }

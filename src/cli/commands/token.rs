@@ -3,7 +3,7 @@
 use super::{Ctx, write_stdout};
 use crate::cli::args::TokenArgs;
 use crate::cli::profile;
-use crate::cli::settings::{Flags, process_env, resolve};
+use crate::cli::settings::Flags;
 use anyhow::Result;
 use cognito_refresh::{Error as CoreError, ErrorKind, ExposeSecret, Need};
 
@@ -11,7 +11,7 @@ pub fn run(args: TokenArgs, ctx: &Ctx) -> Result<()> {
     let mut chosen = profile::require(&ctx.profile, "token")?;
     let flags = Flags::from(&args.session);
     profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     let need = if args.id { Need::Id } else { Need::Access };
     let entry = profile::fresh(ctx, &chosen, &settings, &args.freshness, need)?;
     let token = match need {

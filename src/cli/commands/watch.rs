@@ -4,14 +4,14 @@ use super::Ctx;
 use crate::cli::args::WatchArgs;
 use crate::cli::keeper::{Keeper, Stop};
 use crate::cli::profile;
-use crate::cli::settings::{Flags, process_env, resolve};
+use crate::cli::settings::Flags;
 use anyhow::Result;
 
 pub fn run(args: WatchArgs, ctx: &Ctx) -> Result<()> {
     let mut chosen = profile::require(&ctx.profile, "watch")?;
     let flags = Flags::from(&args.session);
     profile::create_if_absent(&mut chosen, flags, None, &ctx.log)?;
-    let settings = resolve(flags, chosen.profile(), &process_env);
+    let settings = chosen.settings(flags);
     // Caught before the first refresh: a signal never cuts one short (a rotated refresh token
     // is always saved), it ends the watch between rounds.
     let mut stop = Stop::catch(ctx)?;
