@@ -44,6 +44,8 @@ BUDGETS = {
     "refresh_rss_mib": (14, "peak RSS of a refresh at most 14 MiB"),
     "hit_rss_mib": (8, "peak RSS of a `token` cache hit at most 8 MiB"),
     "race_refreshes": (1, "32 concurrent `token` calls on an expired profile: one refresh"),
+    "dynamodb_hit_vs_refresh": (1.0, "a `token` cache hit from a DynamoDB store (one GetItem) takes at most 1.0x a refresh"),
+    "fleet_refreshes": (1, "32 `token` calls on 8 machines sharing a DynamoDB store, expired: one refresh"),
     "binary_mib": (10, "the stripped release binary at most 10 MiB"),
 }
 
@@ -172,15 +174,17 @@ def peak_rss(argv, env, runs=5):
 
 def concurrent_token_calls(fixture, client_id, argv, env, processes=32):
     """Starts `processes` `token` calls at once on one expired profile. Returns the wall time
-    for all and the refresh requests the server saw for that client; all must print one token."""
+    for all and the refresh requests the server saw for that client; all must print one token.
+    `env` is one environment for all, or a list of one per process (machines of their own)."""
+    envs = env if isinstance(env, list) else [env] * processes
     def refreshes():
         counts = fixture.ask(cmd="requests").get("by_client", {}).get(client_id, {})
         return counts.get("InitiateAuth:REFRESH_TOKEN_AUTH", 0)
 
     before = refreshes()
     started = time.perf_counter()
-    procs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(processes)]
+    procs = [subprocess.Popen(argv, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for e in envs]
     outputs = [p.communicate() for p in procs]
     wall = time.perf_counter() - started
     failed = [err for p, (_, err) in zip(procs, outputs) if p.returncode != 0]
@@ -213,6 +217,18 @@ def m2m_profile(work, profile_args, env):
     if served.strip() != access:
         sys.exit("bench: the M2M profile's `token` did not serve the stored token")
     return argv
+
+
+def machines(work, count, config, env):
+    """`count` machines of their own (a HOME each, its config file the default one, no store
+    directory shared) whose profile `fleet` keeps its session in a DynamoDB table: one
+    environment per machine."""
+    envs = []
+    for n in range(count):
+        home = os.path.join(work, f"machine-{n}")
+        private_file(os.path.join(home, ".config", "cognito-refresh"), "config.toml", config)
+        envs.append({**env, "HOME": home})
+    return envs
 
 
 def main():
@@ -268,6 +284,32 @@ def main():
                    "--identity-pool-id", identity_pool, "--min-ttl", "10s"]
         token_m2m = m2m_profile(work, profile_args, env)
 
+        # A profile whose session is in a DynamoDB table (moto's), made by the tool's own
+        # `init-store`: its cache hit reads the item (one GetItem), its first `token` on 8
+        # machines at once makes one refresh between them.
+        ddb_env = {**env, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                   "AWS_CONFIG_FILE": os.path.join(work, "no-aws-config"),
+                   "AWS_SHARED_CREDENTIALS_FILE": os.path.join(work, "no-aws-credentials")}
+        subprocess.run([BIN, "init-store", "dynamodb://bench-tokens", *common], env=ddb_env,
+                       check=True, stderr=subprocess.DEVNULL)
+        ddb_profile = ('store = "dynamodb://bench-tokens"\n'
+                       f'store_endpoint_url = "{fixture.endpoint}"\n'
+                       f'region = "{fixture.region}"\nendpoint_url = "{fixture.endpoint}"\n')
+        with open(os.path.join(work, "config.toml"), "a") as config:
+            config.write(f'\n[profiles.shared]\nclient_id = "{public["client_id"]}"\n' + ddb_profile)
+        subprocess.run([BIN, *profile_args, "store", "--profile", "shared",
+                        "--refresh-token-file", rt_public], env=ddb_env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        token_ddb = [BIN, *profile_args, "token", "--profile", "shared"]
+        subprocess.run(token_ddb, env=ddb_env, check=True, stdout=subprocess.DEVNULL)
+        fleet = fixture.ask(cmd="session", secret=False)
+        rt_fleet = private_file(work, "rt-fleet", fleet["refresh_token"])
+        fleet_envs = machines(work, 8, f'[profiles.fleet]\nclient_id = "{fleet["client_id"]}"\n'
+                              + ddb_profile, ddb_env)
+        subprocess.run([BIN, "store", "--profile", "fleet", "--refresh-token-file", rt_fleet],
+                       env=fleet_envs[0], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
         # Over TLS: moto's answer to the request curl sends, canned.
         curl_post = ["curl", "-sS", "-X", "POST",
                      "-H", "Content-Type: application/x-amz-json-1.1",
@@ -290,6 +332,7 @@ def main():
             "cognito-refresh token (cache hit)": token,
             "cognito-refresh token, M2M profile (cache hit)": token_m2m,
             "cognito-refresh token --force (refresh)": [*token, "--force"],
+            "cognito-refresh token, DynamoDB store (cache hit)": token_ddb,
             "cognito-refresh aws-credentials (cache hit)": aws_hit,
             "curl POST (same request)": [*curl_post, "-o", "/dev/null", fixture.endpoint + "/"],
             "aws cognito-idp initiate-auth": [
@@ -309,15 +352,18 @@ def main():
         aws_runs = max(5, args.runs // 5)  # the AWS CLI is slow: fewer runs suffice
         subprocess.run(aws_hit, env=env, check=True, stdout=subprocess.DEVNULL)
         times = hyperfine({k: v for k, v in commands.items() if not k.startswith("aws")},
-                          args.runs, env)
+                          args.runs, ddb_env)
         times.update(hyperfine(tls_commands, args.runs, tls_env))
         times.update(hyperfine({k: v for k, v in commands.items() if k.startswith("aws")},
                                aws_runs, env, rounds=1))
-        rss = {name: peak_rss(argv, env) for name, argv in commands.items()}
+        rss = {name: peak_rss(argv, ddb_env) for name, argv in commands.items()}
         rss.update({name: peak_rss(argv, tls_env) for name, argv in tls_commands.items()})
         commands.update(tls_commands)
         race_wall, race_refreshes = concurrent_token_calls(
             fixture, race["client_id"], [BIN, *profile_args, "token", "--profile", "race"], env)
+        fleet_wall, fleet_refreshes = concurrent_token_calls(
+            fixture, fleet["client_id"], [BIN, "token", "--profile", "fleet"],
+            [e for e in fleet_envs for _ in range(4)])
         refreshes = fixture.ask(cmd="requests")["by_target"].get("InitiateAuth:REFRESH_TOKEN_AUTH", 0)
         fetched = fixture.ask(cmd="requests")["by_target"].get("Identity:GetCredentialsForIdentity", 0)
         if fetched != 1:
@@ -354,6 +400,9 @@ def main():
               f" | {rss[name] / MIB:.1f} MiB | {median[name] / base:.2f} | {median[name] / aws:.3f} |")
     print(f"\n32 concurrent `token` calls on one expired profile: {race_wall * 1000:.0f} ms for all, "
           f"{race_refreshes} refresh request(s) at the server.")
+    print(f"\n32 `token` calls on 8 machines (4 each, a HOME each) sharing one expired session in a "
+          f"DynamoDB store: {fleet_wall * 1000:.0f} ms for all, {fleet_refreshes} refresh request(s) "
+          "at the server.")
     print(f"\nRelease binary (stripped): {binary / MIB:.1f} MiB.\n")
 
     measured = {
@@ -372,6 +421,9 @@ def main():
         "m2m_hit_vs_version": median["cognito-refresh token, M2M profile (cache hit)"]
         / median["cognito-refresh --version"],
         "race_refreshes": race_refreshes,
+        "dynamodb_hit_vs_refresh": median["cognito-refresh token, DynamoDB store (cache hit)"]
+        / refresh,
+        "fleet_refreshes": fleet_refreshes,
     }
     failed = []
     for key, (budget, text) in BUDGETS.items():

@@ -240,6 +240,8 @@ pub struct Sent {
     /// The provider name the ID token was sent under (`cognito-idp.<region>.amazonaws.com/<user
     /// pool id>`), for an identity pool call.
     pub identity_provider: Option<String>,
+    /// The DynamoDB table of a shared token store, for a call to it.
+    pub store_table: Option<String>,
 }
 
 /// A refusal: which call, what the server said, and why.

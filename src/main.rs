@@ -72,6 +72,7 @@ fn run(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Verify(args) => commands::verify::run(*args, ctx),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
+        Command::InitStore(args) => commands::init_store::run(*args, ctx),
         Command::ClientToken(args) => commands::client_token::run(*args, ctx),
     }
 }

@@ -207,6 +207,9 @@ pub fn signed_action(operation: Operation) -> &'static str {
             "cognito-idp:AdminInitiateAuth and cognito-idp:AdminRespondToAuthChallenge"
         }
         Operation::Inspect => "cognito-idp:DescribeUserPoolClient",
+        Operation::Store => {
+            "dynamodb:GetItem, dynamodb:UpdateItem and dynamodb:DeleteItem on the token store's table"
+        }
         _ => "the action",
     }
 }
@@ -216,6 +219,7 @@ fn operation_name(operation: Operation) -> &'static str {
     match operation {
         Operation::AdminInitiateAuth => "AdminInitiateAuth",
         Operation::SignIn => "the admin sign-in",
+        Operation::Store => "the token store on DynamoDB",
         _ => "the call",
     }
 }

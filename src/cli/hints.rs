@@ -280,6 +280,11 @@ fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String
         {
             identity_refusal(reason, sent)
         }
+        Reason::NotFound | Reason::AccessDenied | Reason::Throttled | Reason::ServerError
+            if op == Operation::Store =>
+        {
+            store_refusal(reason, sent)
+        }
         Reason::NotFound if refresh => vec![format!(
             "no app client {client_id} in region {region}: check --client-id and --region"
         )],
@@ -352,6 +357,32 @@ fn refusal(reason: Reason, op: Operation, code: &str, sent: &Sent) -> Vec<String
 }
 
 /// The hints for an identity pool's refusal: what the pool must list or allow.
+/// A shared token store's table refused a call.
+fn store_refusal(reason: Reason, sent: &Sent) -> Vec<String> {
+    let region = &sent.region;
+    let table = sent.store_table.as_deref().unwrap_or("TABLE");
+    match reason {
+        Reason::NotFound => vec![format!(
+            "the token store's table {table} does not exist in region {region}: create it with \
+             `cognito-refresh init-store dynamodb://{table} --region {region}`, or check the \
+             profile's store and store_region"
+        )],
+        Reason::AccessDenied => vec![
+            format!(
+                "the AWS identity that signed the call may not use the item of this profile in \
+                 {table}: allow it {} (README: Many machines, the IAM policy)",
+                signed_action(Operation::Store)
+            ),
+            "--aws-profile NAME (or AWS_PROFILE) chooses other AWS credentials".into(),
+        ],
+        _ => vec![
+            "DynamoDB kept throttling or failing within --timeout: try again; the session in the \
+             table is as it was"
+                .into(),
+        ],
+    }
+}
+
 fn identity_refusal(reason: Reason, sent: &Sent) -> Vec<String> {
     let pool = sent.identity_pool_id.as_deref().unwrap_or("(unknown)");
     let provider = sent.identity_provider.as_deref().unwrap_or("(unknown)");
@@ -454,6 +485,24 @@ mod tests {
         let h = hints(&e).join("\n");
         assert!(h.contains("eu-west-1_dev"), "{h}");
         assert!(h.contains("ADMIN_NO_SRP_AUTH"), "{h}");
+    }
+
+    #[test]
+    fn a_missing_store_table_points_at_init_store_not_at_the_app_client() {
+        let mut sent = sent(None, None);
+        sent.store_table = Some("cognito-tokens".into());
+        let e = refused(
+            Operation::Store,
+            "ResourceNotFoundException",
+            "Requested resource not found",
+            sent,
+        );
+        let h = hints(&e).join("\n");
+        assert!(
+            h.contains("init-store dynamodb://cognito-tokens --region eu-west-1"),
+            "{h}"
+        );
+        assert!(!h.contains("--client-id"), "{h}");
     }
 
     #[test]

@@ -28,7 +28,10 @@ mod fresh;
 pub use backend::{PendingSave, ProfileLock, Store};
 pub use client_credentials::fresh_client_token;
 pub use credentials::{CredentialsOutcome, CredentialsPolicy, ID_TOKEN_MIN_TTL, fresh_credentials};
-pub use dynamodb::{DynamoDbSettings, SCHEME as DYNAMODB_SCHEME, parse_store_url};
+pub use dynamodb::{
+    DynamoDbSettings, DynamoStore, SCHEME as DYNAMODB_SCHEME, TableCreated, create_table_request,
+    parse_store_url,
+};
 pub use entry::{AwsEntry, ClientCredentials, Entry, FORMAT_VERSION, Need, parse_entry};
 pub use fresh::{Outcome, Policy, fresh_tokens};
 

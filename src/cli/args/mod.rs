@@ -10,6 +10,7 @@ mod client_token;
 mod connection;
 mod generate;
 mod identity;
+mod init_store;
 mod parse;
 mod profile;
 mod refresh_token;
@@ -24,6 +25,7 @@ pub use browser::{DEFAULT_BROWSER_WAIT, DEFAULT_REDIRECT_URI};
 pub use client_token::{ClientTokenApi, ClientTokenArgs, ClientTokenOutput};
 pub use connection::DEFAULT_TIMEOUT;
 pub use generate::{CompletionsArgs, ManArgs, Shell};
+pub use init_store::InitStoreArgs;
 pub use profile::ProfileArgs;
 pub use subcommands::*;
 pub use verify::{TokenUseArg, VerifyArgs, VerifyFormat};
@@ -207,6 +209,15 @@ pub enum Command {
     ///     --user-pool-id eu-west-1_AbC123 --client-id 4f1example --scope orders/read
     #[command(verbatim_doc_comment)]
     Verify(Box<VerifyArgs>),
+
+    /// Create the DynamoDB table a shared token store keeps sessions in (a profile's
+    /// `store = "dynamodb://TABLE"`): keyed by profile name, on-demand capacity, encrypted at
+    /// rest with the AWS managed KMS key. A table of that name with that key is left as it is.
+    ///
+    /// Example:
+    ///   cognito-refresh init-store dynamodb://cognito-tokens --region eu-west-1 --dry-run
+    #[command(verbatim_doc_comment)]
+    InitStore(Box<InitStoreArgs>),
 
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     ///

@@ -19,8 +19,14 @@ pub struct ProfileArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// The token store's directory [env: COGNITO_REFRESH_STORE] [default:
+    /// The token store: a directory, or dynamodb://TABLE (a table that machines share; see
+    /// init-store) [env: COGNITO_REFRESH_STORE] [default: the profile's `store`, else
     /// $XDG_STATE_HOME/cognito-refresh, else ~/.local/state/cognito-refresh].
-    #[arg(long = "store", id = "store_dir", global = true, value_name = "DIR")]
+    #[arg(
+        long = "store",
+        id = "store_dir",
+        global = true,
+        value_name = "DIR|dynamodb://TABLE"
+    )]
     pub store_dir: Option<PathBuf>,
 }

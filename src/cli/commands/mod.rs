@@ -7,6 +7,7 @@ pub mod decode;
 pub mod diagnose;
 pub mod exec;
 pub mod forget_device;
+pub mod init_store;
 pub mod login;
 pub mod login_browser;
 pub mod logout;

@@ -3,7 +3,7 @@
 use crate::api::classify::Context;
 use crate::api::connection::{Connection, signed_sdk_config};
 use crate::config::check_profile_name;
-use crate::error::Operation;
+use crate::error::{Operation, Sent};
 use crate::store::entry::{Entry, parse_entry};
 use crate::text::Setting;
 use crate::{Error, ErrorKind};
@@ -256,7 +256,13 @@ impl DynamoStore {
         E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
     {
         let connection = self.connection();
-        Context::call(&connection, Operation::Store, sent.to_vec()).error(err)
+        Context::call(&connection, Operation::Store, sent.to_vec())
+            .sent(Sent {
+                region: connection.region.clone(),
+                store_table: Some(self.table().to_string()),
+                ..Sent::default()
+            })
+            .error(err)
     }
 
     pub(super) fn key(&self, profile: &str) -> (String, AttributeValue) {

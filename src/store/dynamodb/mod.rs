@@ -15,6 +15,8 @@
 
 mod client;
 mod lease;
+mod table;
 
 pub use client::{DynamoDbSettings, DynamoStore, SCHEME, parse_store_url};
 pub(crate) use lease::Lease;
+pub use table::{TableCreated, create_table_request};
