@@ -63,3 +63,48 @@ fn initiate_auth_calls_are_counted_by_client() {
     );
     assert_eq!(r.count_for("no-such-client", "InitiateAuth"), 0);
 }
+
+/// DynamoDB applies a conditional write atomically, and the store's lease relies on it: of many
+/// writes racing to create the same item, exactly one succeeds. moto checks the condition and
+/// writes in Python, a thread per request, with no lock of its own; the fixture serves DynamoDB
+/// requests one at a time, so that this holds on moto as on DynamoDB.
+#[test]
+fn dynamodb_conditional_writes_have_one_winner() {
+    use crate::support::dynamodb::Table;
+    use serde_json::json;
+    let table = Table::named("fixture", "eu-west-1");
+    table.create();
+    let answers: Vec<(u16, serde_json::Value)> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..16)
+            .map(|i| {
+                let table = &table;
+                scope.spawn(move || {
+                    table.call(
+                        "PutItem",
+                        &json!({
+                            "TableName": table.name,
+                            "Item": {"profile": {"S": "ci"}, "version": {"N": "1"},
+                                     "lease_owner": {"S": format!("host:{i}:x")}},
+                            "ConditionExpression": "attribute_not_exists(#p)",
+                            "ExpressionAttributeNames": {"#p": "profile"},
+                        }),
+                    )
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let won: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+        assert_eq!(*status, 400);
+        let kind = body["__type"].as_str().unwrap();
+        assert!(kind.ends_with("ConditionalCheckFailedException"), "{kind}");
+    }
+    let item = table.item("ci").expect("the winner's item");
+    assert_eq!(item.version, 1);
+    assert!(item.lease_pid().is_some());
+}

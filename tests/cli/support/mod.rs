@@ -3,10 +3,13 @@
 pub mod browser;
 pub mod cognito_local;
 pub mod cognito_stub;
+pub mod dynamodb;
 pub mod jwks;
 pub mod jwt;
+pub mod machines;
 pub mod moto;
 pub mod net;
+pub mod rotating;
 pub mod srp_server;
 pub mod wire;
 

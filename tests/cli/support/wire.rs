@@ -308,3 +308,21 @@ pub fn client_token_result(access_token: &str) -> ResponseTemplate {
         "TokenType": "Bearer",
     }}))
 }
+
+/// Refused: a refresh token that rotation replaced, sent again after its grace period.
+pub fn refresh_token_reuse() -> ResponseTemplate {
+    error(
+        "RefreshTokenReuseException",
+        "Refresh token has been used already.",
+    )
+}
+
+/// A DynamoDB error as the service sends it (its JSON 1.0 protocol): the error type, qualified
+/// by the service's namespace, and its message in the body.
+pub fn dynamodb_error(status: u16, kind: &str, message: &str) -> ResponseTemplate {
+    request_id(ResponseTemplate::new(status)).set_body_raw(
+        json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": message})
+            .to_string(),
+        "application/x-amz-json-1.0",
+    )
+}
