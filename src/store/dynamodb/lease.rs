@@ -143,8 +143,8 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Writes the session, under the lease, if the item still holds the version this process
-    /// read: conditional on both.
+    /// Writes the session if the item still holds the version this process read and no other
+    /// process holds the lease: conditional on both.
     pub(crate) fn save(&self, lease: &Lease, entry: &Entry) -> Result<(), Error> {
         let location = self.location(&lease.profile);
         let json = encode_entry(entry, Path::new(&location))?;
@@ -178,7 +178,11 @@ impl DynamoStore {
             .table_name(self.table())
             .key(name, key)
             .update_expression("SET #session = :session, #version = :next")
-            .condition_expression(format!("#owner = :owner AND {read}"))
+            // Its own lease, or none: one that ran out during a long sign-in and was taken and
+            // given up by a process that wrote nothing leaves the version as it was.
+            .condition_expression(format!(
+                "{read} AND (#owner = :owner OR attribute_not_exists(#owner))"
+            ))
             .expression_attribute_names("#session", SESSION)
             .expression_attribute_names("#version", VERSION)
             .expression_attribute_names("#owner", OWNER)

@@ -4,7 +4,8 @@
 //! The item, keyed by the profile's name (`profile`, a string):
 //! - `session`: the profile's entry, the same JSON document the file store writes;
 //! - `version`: one more at every write of `session`. Every write is conditional on the version
-//!   this process read and on its lease, so an older session never overwrites a newer one;
+//!   this process read and on no other process holding the lease, so an older session never
+//!   overwrites a newer one;
 //! - `lease_owner` (`HOST:PID:RANDOM`) and `lease_until` (Unix milliseconds): while a process
 //!   refreshes, the lease it took with a conditional write. Others wait until it is released,
 //!   or has run out (its holder died), then take it and read the item again before anything else.
