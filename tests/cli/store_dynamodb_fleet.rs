@@ -3,15 +3,20 @@
 //! session): 8 simulated machines x 4 concurrent `token` calls make one refresh between them,
 //! and a lease holder killed (SIGKILL) before its refresh only delays the others.
 
-use crate::support::dynamodb::Table;
+use crate::support::dynamodb::{TARGET_PREFIX, Table};
 use crate::support::machines::{AWS_SECRET_ACCESS_KEY, Machine, expired_access_token};
-use crate::support::rotating::Rotating;
+use crate::support::moto;
+use crate::support::rotating::{Rotating, rand_u64};
 use crate::util::*;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const MACHINES: usize = 8;
 const CALLS_PER_MACHINE: usize = 4;
+/// The --timeout of the rounds: a lease lasts 11 s (--timeout + 5 s) and a waiter waits up to
+/// 17 s (2 x --timeout + 5 s), so after a killed holder's lease runs out there are 6 s for the
+/// next holder's refresh (1 s of it a pause, in those rounds) and for the 30 others to read it.
+const TIMEOUT: &str = "6";
 
 /// Machines sharing profile `ci`'s session in one table, stored expired.
 struct Fleet {
@@ -115,6 +120,10 @@ impl Fleet {
         let issued = self.stub.issued();
         let mut secrets: Vec<&str> = issued.iter().map(String::as_str).collect();
         secrets.push(AWS_SECRET_ACCESS_KEY);
+        let mut codes = std::collections::BTreeMap::new();
+        for out in outputs {
+            *codes.entry(out.status.code()).or_insert(0) += 1;
+        }
         let mut printed = Vec::new();
         for (i, out) in outputs.iter().enumerate() {
             assert_no_secrets(out, &secrets);
@@ -126,7 +135,7 @@ impl Fleet {
             assert_eq!(
                 out.status.code(),
                 Some(0),
-                "{round}: call {i}:\n{}",
+                "{round}: call {i} (exit codes of all calls: {codes:?}):\n{}",
                 stderr(out)
             );
             printed.push(stdout(out).trim_end().to_string());
@@ -169,5 +178,67 @@ async fn eight_machines_make_one_refresh() {
     // The refresh token left in the item is the one that works.
     run(&mut fleet.machines[5].token(&["--force"]), 0);
     assert_eq!(fleet.stub.refreshes(), 2);
+    assert!(fleet.stub.refused().is_empty());
+}
+
+/// Rounds run one after another, each with tokens that callers find too short-lived: round
+/// `k` asks for `--min-ttl` of 55 min + 10k min, more than the token of round `k - 1` has left
+/// (the stub issued it valid 1 h + 10(k-1) min), less than the one of round `k` (1 h + 10k min),
+/// so each round has exactly one refresh to make, as after the passing of time. In 3 rounds,
+/// picked at random (the seed is printed; COGNITO_REFRESH_TEST_SEED replays it), every call
+/// pauses once it holds the lease, and the holder is killed then: the others wait for its lease
+/// to run out, and the next holder refreshes with the refresh token the item holds.
+#[tokio::test]
+async fn rounds_with_killed_lease_holders_never_lose_the_session() {
+    const ROUNDS: u64 = 20;
+    const KILLED_ROUNDS: usize = 3;
+    let seed = std::env::var("COGNITO_REFRESH_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand_u64);
+    eprintln!("rounds_with_killed_lease_holders: seed {seed} (COGNITO_REFRESH_TEST_SEED)");
+    let mut rng = seed | 1;
+    let mut next = move || {
+        // xorshift64
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut killed_rounds = Vec::new();
+    while killed_rounds.len() < KILLED_ROUNDS {
+        let round = next() % ROUNDS + 1;
+        if !killed_rounds.contains(&round) {
+            killed_rounds.push(round);
+        }
+    }
+
+    let fleet = Fleet::new().await;
+    for round in 1..=ROUNDS {
+        let lifetime = 3600 + 600 * round;
+        fleet.stub.set_lifetime(lifetime as i64);
+        let min_ttl = format!("{}s", lifetime - 300);
+        let kill = killed_rounds.contains(&round);
+        let extra = ["--min-ttl", &min_ttl, "--timeout", TIMEOUT];
+        let (started, before) = (Instant::now(), moto().requests());
+        let (outputs, killed) = fleet.round(&extra, kill);
+        // What the round cost, for whoever reads the test's output.
+        let after = moto().requests();
+        let ops: Vec<String> = ["GetItem", "UpdateItem", "PutItem", "DeleteItem"]
+            .iter()
+            .map(|op| {
+                let key = format!("{TARGET_PREFIX}{op}");
+                format!("{op} {}", after.count(&key) - before.count(&key))
+            })
+            .collect();
+        eprintln!(
+            "round {round}: {:.1?}, holder killed: {kill}; DynamoDB requests (all tests): {}",
+            started.elapsed(),
+            ops.join(", ")
+        );
+        let name = format!("round {round} (seed {seed}, holder killed: {kill})");
+        fleet.check(&name, &outputs, killed, round);
+    }
+    run(&mut fleet.machines[0].token(&["--force"]), 0);
     assert!(fleet.stub.refused().is_empty());
 }

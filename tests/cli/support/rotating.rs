@@ -116,6 +116,11 @@ impl Rotating {
         self.state.lock().unwrap().refused.clone()
     }
 
+    /// Access tokens issued from now on are valid this many seconds.
+    pub fn set_lifetime(&self, seconds: i64) {
+        self.state.lock().unwrap().lifetime = seconds;
+    }
+
     /// From now on every refresh is refused (NotAuthorizedException), as after a revocation.
     pub fn kill_session(&self) {
         self.state.lock().unwrap().dead = true;
