@@ -39,6 +39,12 @@ line on stdout:
            with the session token they carried: {"<AccessKeyId>": {"count": n, "session_token":
            str or null}})
 
+DynamoDB (moto[dynamodb]) is served on the same endpoint, for the DynamoDB token store's
+tests: they create their tables with the tool's `init-store` and read items through
+DynamoDB's own JSON API (X-Amz-Target: DynamoDB_20120810.<Operation>), signed for the
+region the table is in (moto checks no signature). DynamoDB requests are counted in
+by_target as "DynamoDB_20120810.<Operation>", and served one at a time (see RequestCounter).
+
 A failing command answers {"error": "message"} and the fixture keeps serving. End of
 stdin (the parent closed the pipe or died) stops the server and exits 0. Only protocol
 lines go to stdout; anything else (moto's own prints, errors) goes to stderr.
@@ -81,6 +87,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 REGION = "eu-west-1"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 IDENTITY_PREFIX = "AWSCognitoIdentityService."
+DYNAMODB_PREFIX = "DynamoDB_20120810."
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -94,11 +101,21 @@ class QuietRequestHandler(MotoRequestHandler):
 
 class RequestCounter:
     """WSGI middleware counting requests by X-Amz-Target (and (Admin)InitiateAuth's
-    AuthFlow), and (Admin)InitiateAuth calls by app client and signing key."""
+    AuthFlow), and (Admin)InitiateAuth calls by app client and signing key.
+
+    It also serves DynamoDB requests one at a time. DynamoDB applies each conditional write
+    atomically: its condition is checked and its update made as one step, so of two
+    machines racing for the same refresh lease exactly one wins. moto checks the condition
+    and then updates the item in Python, and this server runs each request in its own
+    thread, so two requests' checks and updates could interleave and both "win": a race that
+    real DynamoDB does not have, and that would make the store's concurrency tests fail (or
+    pass) for moto's reasons. One lock around each whole DynamoDB request (its answer built
+    inside it) makes moto behave as DynamoDB does here. Cognito requests are not held up."""
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
+        self.dynamodb_lock = threading.Lock()
         self.total = 0
         self.by_target = {}
         self.by_client = {}
@@ -109,6 +126,8 @@ class RequestCounter:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
         service = "cognito-idp"
+        if target.startswith(DYNAMODB_PREFIX):
+            service = "dynamodb"
         identity_key = None
         if target.startswith(IDENTITY_PREFIX):
             service = "cognito-identity"
@@ -165,6 +184,14 @@ class RequestCounter:
                 seen = self.by_access_key.setdefault(signer[0], {"count": 0})
                 seen["count"] += 1
                 seen["session_token"] = signer[1]
+        if service == "dynamodb":
+            with self.dynamodb_lock:
+                answer = self.app(environ, start_response)
+                try:
+                    return [b"".join(answer)]
+                finally:
+                    if hasattr(answer, "close"):
+                        answer.close()
         return self.app(environ, start_response)
 
     @staticmethod
