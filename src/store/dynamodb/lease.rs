@@ -45,7 +45,7 @@ impl DynamoStore {
     }
 
     /// Takes the lease: a conditional write that succeeds when no lease is held or the one held
-    /// has run out. Returns the version of the session the item holds.
+    /// has run out (or is this process's already). Returns the version of the session the item holds.
     async fn take(&self, profile: &str, owner: &str, wait: Duration) -> Result<u64, Error> {
         let deadline = Instant::now() + wait;
         let lease = i64::try_from((self.timeout() + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX);
@@ -60,7 +60,10 @@ impl DynamoStore {
                 .table_name(self.table())
                 .key(name, key)
                 .update_expression("SET #owner = :owner, #until = :until")
-                .condition_expression("attribute_not_exists(#owner) OR #until < :now")
+                // Or already this process's: a retry of a write whose answer was lost.
+                .condition_expression(
+                    "attribute_not_exists(#owner) OR #until < :now OR #owner = :owner",
+                )
                 .expression_attribute_names("#owner", OWNER)
                 .expression_attribute_names("#until", UNTIL)
                 .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
