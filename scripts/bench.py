@@ -46,7 +46,7 @@ BUDGETS = {
     "race_refreshes": (1, "32 concurrent `token` calls on an expired profile: one refresh"),
     "dynamodb_hit_vs_refresh": (1.0, "a `token` cache hit from a DynamoDB store (one GetItem) takes at most 1.0x a refresh"),
     "fleet_refreshes": (1, "32 `token` calls on 8 machines sharing a DynamoDB store, expired: one refresh"),
-    "binary_mib": (10, "the stripped release binary at most 10 MiB"),
+    "binary_mib": (11, "the stripped release binary at most 11 MiB"),
 }
 
 
