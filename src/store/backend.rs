@@ -131,14 +131,43 @@ impl Store {
 
     /// Waits for the exclusive right to refresh and write a profile's session, at most `wait`.
     pub fn lock(&self, profile: &str, wait: Duration) -> Result<ProfileLock, Error> {
+        // Without `until_changed`, the wait ends with the lock or an error.
+        self.take(profile, wait, false)?.ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::Other,
+                "the token store gave up a wait it was told to finish",
+            )
+        })
+    }
+
+    /// Like [`Store::lock`], but a shared store stops waiting, with `None`, as soon as another
+    /// process has written the session: read it again before queueing for the lease (a fleet
+    /// waiting for one machine's refresh then reads it at once). The file store always locks.
+    pub fn lock_or_changed(
+        &self,
+        profile: &str,
+        wait: Duration,
+    ) -> Result<Option<ProfileLock>, Error> {
+        self.take(profile, wait, true)
+    }
+
+    fn take(
+        &self,
+        profile: &str,
+        wait: Duration,
+        until_changed: bool,
+    ) -> Result<Option<ProfileLock>, Error> {
         let held = match &self.backend {
             Backend::File(files) => Held::File(files.lock(profile, wait)?),
-            Backend::DynamoDb(table) => Held::Lease(Arc::new(table.lock(profile, wait)?)),
+            Backend::DynamoDb(table) => match table.lock(profile, wait, until_changed)? {
+                Some(lease) => Held::Lease(Arc::new(lease)),
+                None => return Ok(None),
+            },
         };
-        Ok(ProfileLock {
+        Ok(Some(ProfileLock {
             profile: profile.to_string(),
             held,
-        })
+        }))
     }
 
     /// Starts writing a profile's session before anything worth keeping (a rotated refresh

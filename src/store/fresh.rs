@@ -4,7 +4,7 @@ use super::backend::Store;
 use super::entry::{Entry, Need, no_session};
 use crate::Error;
 use crate::tokens::{Tokens, now_unix};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What [`fresh_tokens`] did.
 #[derive(Debug)]
@@ -87,7 +87,21 @@ where
         None if seed.is_none() => return Err(no_tokens().into()),
         _ => {}
     }
-    let lock = store.lock(profile, policy.lock_wait)?;
+    // A shared store's wait for another machine's refresh ends as soon as it is written: the
+    // tokens are read again, and the lease taken only if they still will not do.
+    let deadline = Instant::now() + policy.lock_wait;
+    let lock = loop {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if let Some(lock) = store.lock_or_changed(profile, wait)? {
+            break lock;
+        }
+        if let Some(entry) = store.load(profile)?
+            && !policy.force
+            && entry.is_fresh(policy.need, policy.min_ttl, now_unix())
+        {
+            return Ok((entry, Outcome::RefreshedByAnother));
+        }
+    };
     let mut entry = match (store.load(profile)?, seed) {
         (Some(entry), _) => entry,
         (None, Some(seed)) => seed,

@@ -32,22 +32,38 @@ impl Drop for Lease {
 
 impl DynamoStore {
     /// Takes the lease on a profile's item, waiting at most `wait` for another process's.
-    pub(crate) fn lock(&self, profile: &str, wait: Duration) -> Result<Lease, Error> {
+    /// `until_changed`: stop waiting, with `None`, as soon as another process has written the
+    /// session (whoever waited for a refresh reads it, rather than queueing for the lease).
+    pub(crate) fn lock(
+        &self,
+        profile: &str,
+        wait: Duration,
+        until_changed: bool,
+    ) -> Result<Option<Lease>, Error> {
         check_profile_name(profile)?;
         let owner = owner_id()?;
-        let version = self.block_on(self.take(profile, &owner, wait))??;
-        Ok(Lease {
+        let taken = self.block_on(self.take(profile, &owner, wait, until_changed))??;
+        Ok(taken.map(|version| Lease {
             store: self.clone(),
             profile: profile.to_string(),
             owner,
             version: Mutex::new(version),
-        })
+        }))
     }
 
     /// Takes the lease: a conditional write that succeeds when no lease is held or the one held
-    /// has run out (or is this process's already). Returns the version of the session the item holds.
-    async fn take(&self, profile: &str, owner: &str, wait: Duration) -> Result<u64, Error> {
+    /// has run out (or is this process's already). Returns the version of the session the item
+    /// holds; `None` when `until_changed` and another process wrote the session meanwhile.
+    async fn take(
+        &self,
+        profile: &str,
+        owner: &str,
+        wait: Duration,
+        until_changed: bool,
+    ) -> Result<Option<u64>, Error> {
         let deadline = Instant::now() + wait;
+        // The version first seen held by another process.
+        let mut seen = None;
         let lease = i64::try_from((self.timeout() + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX);
         let mut pause = Duration::from_millis(10);
         loop {
@@ -74,7 +90,9 @@ impl DynamoStore {
                 .await;
             match answer {
                 Ok(answer) => {
-                    return Ok(Item::read(answer.attributes()).unwrap_or_default().version);
+                    return Ok(Some(
+                        Item::read(answer.attributes()).unwrap_or_default().version,
+                    ));
                 }
                 Err(e)
                     if e.as_service_error()
@@ -90,9 +108,15 @@ impl DynamoStore {
                 }
                 tokio::time::sleep(pause.min(left)).await;
                 pause = (pause * 2).min(MAX_POLL);
-                match self.get(profile).await? {
-                    Some(item) if !item.lease_is_free(now_ms()) => {}
-                    _ => break,
+                let Some(item) = self.get(profile).await? else {
+                    break;
+                };
+                if until_changed && seen.is_some_and(|v| v != item.version) {
+                    return Ok(None);
+                }
+                seen.get_or_insert(item.version);
+                if item.lease_is_free(now_ms()) {
+                    break;
                 }
             }
         }
