@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 const MACHINES: usize = 8;
 const CALLS_PER_MACHINE: usize = 4;
-/// The --timeout of the rounds: a lease lasts 13 s (--timeout + 5 s) and a waiter waits up to
-/// 21 s (2 x --timeout + 5 s), so after a killed holder's lease runs out there are 8 s for the
+/// The --timeout of the rounds: a lease lasts 9 s (--timeout + 5 s) and a waiter waits up to
+/// 13 s (2 x --timeout + 5 s), so after a killed holder's lease runs out there are 4 s for the
 /// next holder's refresh (1 s of it a pause, in those rounds) and for the 30 others to read it.
-const TIMEOUT: &str = "8";
+const TIMEOUT: &str = "4";
 
 /// Held while a test runs its rounds: two fleets of 32 processes at once would only measure
 /// the machine's 2 cores.
