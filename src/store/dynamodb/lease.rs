@@ -7,7 +7,9 @@ use super::client::{
 use crate::config::check_profile_name;
 use crate::store::entry::{Entry, encode_entry};
 use crate::{Error, ErrorKind};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use secrecy::SecretString;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
@@ -86,6 +88,10 @@ impl DynamoStore {
                 .expression_attribute_values(":until", number(now.saturating_add(lease)))
                 .expression_attribute_values(":now", number(now))
                 .return_values(ReturnValue::AllNew)
+                // A refusal carries the item: the version the holder started from.
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
                 .send()
                 .await;
             match answer {
@@ -94,9 +100,15 @@ impl DynamoStore {
                         Item::read(answer.attributes()).unwrap_or_default().version,
                     ));
                 }
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(SdkError::ServiceError(refusal))
+                    if refusal.err().is_conditional_check_failed_exception() =>
+                {
+                    if let UpdateItemError::ConditionalCheckFailedException(held) = refusal.err()
+                        && let Some(item) = Item::read(held.item())
+                    {
+                        seen.get_or_insert(item.version);
+                    }
+                }
                 Err(e) => return Err(self.error(e, &[])),
             }
             // Held by another process: look again until it is released or runs out.
