@@ -56,11 +56,17 @@ pub fn store(choice: &ProfileChoice, profile: Option<&Profile>) -> Result<Store>
     })
 }
 
+/// AWS_REGION, else AWS_DEFAULT_REGION, when set and not blank.
+pub fn aws_region_from_env() -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+}
+
 /// The store in a DynamoDB table: in the profile's `store_region`, else its region (given, or
 /// its user pool's), else AWS_REGION or AWS_DEFAULT_REGION; at its `store_endpoint_url` when it
 /// has one; signed by its `aws_profile`'s credentials, else the standard chain's.
 fn dynamodb_store(table: String, profile: Option<&Profile>) -> Result<Store> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let region = profile
         .and_then(|p| {
             p.store_region
@@ -73,8 +79,7 @@ fn dynamodb_store(table: String, profile: Option<&Profile>) -> Result<Store> {
                         .map(str::to_string)
                 })
         })
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(aws_region_from_env)
         .ok_or_else(|| {
             CoreError::usage(format!(
                 "no region for the token store {DYNAMODB_SCHEME}{table}: set store_region in the \

@@ -238,13 +238,7 @@ impl Profiles {
 
     /// Writes the config file, 0600 in a 0700 directory.
     pub fn write_config(&self, text: &str) {
-        use std::os::unix::fs::PermissionsExt as _;
-        let path = self.config();
-        let dir = path.parent().unwrap();
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::fs::write(&path, text).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_private(&self.config(), text);
     }
 }
 
@@ -381,4 +375,15 @@ pub fn network_namespace(also: &[&str]) -> Option<Vec<&'static str>> {
                 .is_ok_and(|o| o.status.success())
         })
         .map(<[_]>::to_vec)
+}
+
+/// Writes `text` to `path`, 0600, in a 0700 directory made when needed: a config file as the
+/// tool accepts it.
+pub fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = path.parent().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

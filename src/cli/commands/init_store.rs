@@ -3,6 +3,7 @@
 
 use super::{Ctx, write_stdout};
 use crate::cli::args::InitStoreArgs;
+use crate::cli::profile::aws_region_from_env;
 use anyhow::Result;
 use cognito_refresh::Error as CoreError;
 use cognito_refresh::endpoint::parse_endpoint;
@@ -23,11 +24,7 @@ pub fn run(args: InitStoreArgs, ctx: &Ctx) -> Result<()> {
             .into());
         }
     };
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let region = args
-        .region
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"));
+    let region = args.region.or_else(aws_region_from_env);
     if let Some(region) = region.as_deref().filter(|r| !is_region(r)) {
         return Err(CoreError::usage(format!(
             "invalid region {region:?}: expected a name like eu-west-1"

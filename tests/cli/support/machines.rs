@@ -5,7 +5,7 @@
 
 use super::dynamodb::Table;
 use super::wire;
-use crate::util::bin;
+use crate::util::{bin, write_private};
 use std::path::PathBuf;
 use tempfile::TempDir;
 
@@ -75,13 +75,7 @@ impl Machine {
 
     /// Writes the config file, 0600 in a 0700 directory.
     pub fn write_config(&self, text: &str) {
-        use std::os::unix::fs::PermissionsExt as _;
-        let path = self.config();
-        let dir = path.parent().unwrap();
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::fs::write(&path, text).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_private(&self.config(), text);
     }
 
     /// The binary on this machine: its home and XDG directories, AWS credentials in the
