@@ -202,13 +202,16 @@ impl DynamoStore {
         )
     }
 
-    /// Runs `future` to its end on the store's runtime; on a thread of its own when called from
-    /// inside another runtime, which cannot be blocked on.
-    pub(super) fn block_on<F>(&self, future: F) -> Result<F::Output, Error>
-    where
-        F: Future + Send,
-        F::Output: Send,
-    {
+    /// Runs `future` to its end on the store's runtime. The store is called from synchronous
+    /// code, as every command calls it; a call from inside a runtime (which cannot be blocked
+    /// on) is refused as the bug it would be, rather than a panic.
+    pub(super) fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "the token store was called from inside an async runtime",
+            ));
+        }
         let runtime = match self.inner.runtime.get() {
             Some(runtime) => runtime,
             None => {
@@ -224,11 +227,7 @@ impl DynamoStore {
                 self.inner.runtime.get_or_init(|| built)
             }
         };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Ok(runtime.block_on(future));
-        }
-        std::thread::scope(|scope| scope.spawn(|| runtime.block_on(future)).join())
-            .map_err(|_| Error::new(ErrorKind::Other, "the token store's request thread stopped"))
+        Ok(runtime.block_on(future))
     }
 
     pub(super) async fn client(&self) -> &Client {
@@ -322,6 +321,16 @@ pub(super) fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_from_inside_a_runtime_is_an_error_not_a_panic() {
+        let store = DynamoStore::new(DynamoDbSettings::new("tokens".into(), "eu-west-1".into()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let e = rt.block_on(async { store.load("ci") }).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Other);
+    }
 
     #[test]
     fn store_urls_name_a_valid_table() {
